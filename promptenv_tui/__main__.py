@@ -1,0 +1,3 @@
+from promptenv_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,264 @@
+"""Engines, connection settings, transactions with bounded retry, and the schema version check."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+
+from .errors import Conflict, InvalidInput, PromptEnvError, SchemaOutdated, StorageError
+
+T = TypeVar("T")
+
+SCHEMA_HEAD = "0001"
+"""The Alembic revision this code expects (a test checks it is the migrations' head)."""
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_ATTEMPTS = 8
+MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class RetryTransaction(Exception):
+    """Raised inside a write to run it again from the start (for example after losing a race)."""
+
+
+def default_sqlite_path() -> Path:
+    """The database file in the user's data folder (``$XDG_DATA_HOME/promptenv`` on Linux)."""
+    return Path(platformdirs.user_data_dir("promptenv", appauthor=False)) / "promptenv.db"
+
+
+def normalise_url(url: str | URL | None) -> URL:
+    """Accept ``sqlite:///path``, ``postgresql://...`` (psycopg 3 is used) or a bare file path."""
+    if url is None or (isinstance(url, str) and not url.strip()):
+        return make_url(f"sqlite:///{default_sqlite_path()}")
+    if isinstance(url, str) and "://" not in url:
+        return make_url(f"sqlite:///{Path(url).expanduser().resolve()}")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(
+            f"database URL {redact(str(url))!r} is not understood; use sqlite:///PATH or "
+            "postgresql://USER@HOST:PORT/DATABASE"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise InvalidInput(
+                "an in-memory SQLite database gives every thread its own empty copy; "
+                "give a file: sqlite:///PATH"
+            )
+        return parsed.set(drivername="sqlite")
+    raise InvalidInput(f"database {backend!r} is not supported; use SQLite or PostgreSQL")
+
+
+def redact(url: str | URL) -> str:
+    """The URL as it may be shown to a person: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True) if isinstance(url, str) else \
+            url.render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def make_engine(url: str | URL | None) -> Engine:
+    url = normalise_url(url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder for {path}: {exc.strerror}") from None
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=8,
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return sa.create_engine(
+        url,
+        pool_size=8,
+        max_overflow=8,
+        connect_args={"connect_timeout": 5, "application_name": "promptenv"},
+    )
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    # The driver must not open transactions on its own: we say BEGIN (IMMEDIATE) ourselves.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("promptenv_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """One engine, and the only ways the domain talks to it: ``read`` and ``write``."""
+
+    def __init__(self, url: str | URL | None) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        self.display_url = redact(self.url)
+        self._checked = False
+        self._lock = threading.Lock()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- transactions -----------------------------------------------------------------------
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one read transaction (a consistent snapshot)."""
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    return fn(conn)
+        except PromptEnvError:
+            raise
+        except DBAPIError as exc:
+            raise self._storage_error(exc) from None
+
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one write transaction, retried a bounded number of times on
+        serialization failures, deadlocks and lost races. All of it commits, or none of it."""
+        delay = 0.005
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            last = attempt == WRITE_ATTEMPTS
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(promptenv_write=True)
+                    with conn.begin():
+                        return fn(conn)
+            except RetryTransaction:
+                if last:
+                    raise Conflict(
+                        "the change kept clashing with concurrent changes; try again",
+                        reason="busy",
+                    ) from None
+            except PromptEnvError:
+                raise
+            except IntegrityError as exc:
+                raise Conflict(
+                    "the change clashes with another change made at the same time; refresh and "
+                    f"try again ({_first_line(exc.orig)})",
+                    reason="busy",
+                ) from None
+            except DBAPIError as exc:
+                if not self._retryable(exc) or last:
+                    raise self._storage_error(exc) from None
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.2)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retryable(self, exc: DBAPIError) -> bool:
+        if self.is_sqlite:
+            return False  # BEGIN IMMEDIATE and the busy timeout already waited
+        if getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE:
+            return True
+        return bool(exc.connection_invalidated)
+
+    def _storage_error(self, exc: DBAPIError) -> PromptEnvError:
+        text = _first_line(exc.orig)
+        if self.is_sqlite:
+            if "locked" in text or "busy" in text:
+                return StorageError(
+                    f"the database file {self.url.database} stayed locked by another program for "
+                    f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s; try again when it is done"
+                )
+            if "unable to open" in text or "readonly" in text or "disk" in text:
+                return StorageError(f"cannot use the database file {self.url.database}: {text}")
+        elif isinstance(exc, OperationalError):
+            if getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE:
+                return Conflict(
+                    "the change kept clashing with concurrent changes; try again", reason="busy"
+                )
+            return StorageError(f"cannot reach the database {self.display_url}: {text}")
+        return StorageError(f"the database {self.display_url} failed: {text}")
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def current_revision(self, conn: Connection) -> str | None:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+    def ensure_schema(self, *, create: bool = True) -> None:
+        """A new database gets the schema; an older one is refused with what to run."""
+        if self._checked:
+            return
+        with self._lock:
+            if self._checked:
+                return
+            revision = self.read(self.current_revision)
+            if revision is None:
+                if not create:
+                    raise StorageError(
+                        f"{self.display_url} holds no promptenv data yet; open it once without "
+                        "--read-only to create it"
+                    )
+                self.upgrade()
+            elif revision != SCHEMA_HEAD:
+                known = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py")}
+                if revision in known:
+                    raise SchemaOutdated(
+                        f"the database {self.display_url} has schema {revision}, older than this "
+                        f"promptenv's {SCHEMA_HEAD}; run 'promptenv db upgrade' (back it up first)"
+                    )
+                raise SchemaOutdated(
+                    f"the database {self.display_url} has schema {revision}, written by a newer "
+                    "promptenv; upgrade promptenv to use it"
+                )
+            self._checked = True
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Bring the schema to the head revision; returns (before, after). Safe to run twice,
+        and safe when several processes run it at once (they wait for each other)."""
+        from alembic import command
+        from alembic.config import Config
+
+        def run(conn: Connection) -> str | None:
+            if not self.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(738201594)"))
+            before = self.current_revision(conn)
+            if before != SCHEMA_HEAD:
+                config = Config()
+                config.set_main_option("script_location", str(MIGRATIONS))
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+            return before
+
+        before = self.write(run)
+        self._checked = True
+        return before, SCHEMA_HEAD
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else type(exc).__name__

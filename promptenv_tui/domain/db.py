@@ -111,7 +111,8 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
 
 def _sqlite_on_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("promptenv_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Straight to the driver: this runs before every transaction, so it is kept lean.
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Database:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
@@ -47,6 +47,31 @@ class _Unset:
 
 UNSET: Any = _Unset()
 """Marks an argument of an update that was not given (``None`` clears where that is allowed)."""
+
+# Statements of the hot path, built once (their cache keys are computed once too).
+_Q_LOCK_VERSION = (
+    sa.select(V, P.c.name.label("prompt_name"), P.c.name_key.label("prompt_key"),
+              P.c.template_structure)
+    .join(P, P.c.id == V.c.prompt_id)
+    .where(V.c.id == sa.bindparam("vid"), V.c.workspace_id == sa.bindparam("ws"))
+)
+_Q_LOCK_VERSION_FOR_UPDATE = _Q_LOCK_VERSION.with_for_update(of=P)
+_Q_MOVE_STATE = (
+    sa.select(E.c.id, E.c.name, E.c.name_key, E.c.protected, O.c.version_id, O.c.since, O.c.by,
+              V.c.version_number)
+    .select_from(
+        E.outerjoin(O, sa.and_(O.c.environment_id == E.c.id, O.c.prompt_id == sa.bindparam("pid")))
+        .outerjoin(V, V.c.id == O.c.version_id)
+    )
+    .where(E.c.workspace_id == sa.bindparam("ws"))
+    .order_by(E.c.position, E.c.name_key)
+)
+_Q_DELETE_OWNERS = sa.delete(O).where(
+    O.c.prompt_id == sa.bindparam("pid"), O.c.environment_id.in_(sa.bindparam("envs", expanding=True))
+)
+
+_Q_INSERT_MOVE = sa.insert(M)
+_Q_INSERT_MOVES = sa.insert(M).returning(M.c.id, sort_by_parameter_order=True)
 
 SORTS = {
     "name": (P.c.name_key, False),
@@ -87,6 +112,7 @@ class PromptLibrary:
         self.read_only = read_only
         self.db = Database(url)
         self._workspace_id: int | None = None
+        self._upsert = None
         self._ready_lock = threading.Lock()
 
     # --- life cycle -------------------------------------------------------------------------
@@ -427,14 +453,10 @@ class PromptLibrary:
             args = self._version_args(template, prompt.template_structure, type, metadata,
                                       change_description, tags, commit)
             version = self._insert_version(conn, ws, prompt, **args)
-            moves: tuple[MoveRecord, ...] = ()
-            if env_names:
-                moves = self._set_environments(
-                    conn, ws, version.id, env_names, expected_owners, confirm_protected, reason,
-                    "new_version",
-                )
-                version = self._load_version(conn, ws, version.id)
-            return MoveResult(version, moves)
+            if not env_names:
+                return MoveResult(version, ())
+            return self._set_environments(conn, ws, version.id, env_names, expected_owners,
+                                          confirm_protected, reason, "new_version")
 
         return self._write(run)
 
@@ -640,13 +662,8 @@ class PromptLibrary:
             )
         names = self._clean_env_names(environments)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
-
-        def run(conn: Connection, ws: int) -> MoveResult:
-            moves = self._set_environments(conn, ws, version_id, names, expected_owners,
-                                           confirm_protected, reason, "set")
-            return MoveResult(self._load_version(conn, ws, version_id), moves)
-
-        return self._write(run)
+        return self._write(lambda conn, ws: self._set_environments(
+            conn, ws, version_id, names, expected_owners, confirm_protected, reason, "set"))
 
     def assign_environment(
         self,
@@ -660,15 +677,9 @@ class PromptLibrary:
         """Give one more environment to a version (it keeps the ones it has)."""
         name = rules.clean_env_name(environment)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
-
-        def run(conn: Connection, ws: int) -> MoveResult:
-            self._lock_version_prompt(conn, ws, version_id)
-            current = self._environments_of_versions(conn, [version_id]).get(version_id, ())
-            moves = self._set_environments(conn, ws, version_id, [*current, name], expected_owners,
-                                           confirm_protected, reason, "set")
-            return MoveResult(self._load_version(conn, ws, version_id), moves)
-
-        return self._write(run)
+        return self._write(lambda conn, ws: self._set_environments(
+            conn, ws, version_id, [name], expected_owners, confirm_protected, reason, "set",
+            keep_current=True))
 
     def clear_environment(
         self,
@@ -690,12 +701,11 @@ class PromptLibrary:
             ).scalar()
             expected = None if expected_owner is UNSET else {env.name: expected_owner}
             if owner is None:
-                self._check_expected(conn, ws, prompt_id, expected, {})
+                state = conn.execute(_Q_MOVE_STATE, {"ws": ws, "pid": prompt_id}).all()
+                self._check_expected(expected, state)
                 return ()
-            current = self._environments_of_versions(conn, [owner]).get(owner, ())
-            keep = [n for n in current if n.lower() != env.name.lower()]
-            return self._set_environments(conn, ws, owner, keep, expected, confirm_protected,
-                                          reason, "set")
+            return self._set_environments(conn, ws, owner, [env.name], expected, confirm_protected,
+                                          reason, "set", drop=True).moves
 
         return self._write(run)
 
@@ -944,80 +954,88 @@ class PromptLibrary:
         confirm_protected: bool,
         reason: str | None,
         cause: str,
-    ) -> tuple[MoveRecord, ...]:
-        version = self._lock_version_prompt(conn, ws, version_id)
-        registry = {r.name_key: r for r in conn.execute(
-            sa.select(E.c.id, E.c.name, E.c.name_key, E.c.protected).where(E.c.workspace_id == ws)
-        )}
+        *,
+        keep_current: bool = False,
+        drop: bool = False,
+    ) -> MoveResult:
+        """The move. ``names`` is the version's whole new set; with ``keep_current`` it is added
+        to what the version owns, with ``drop`` it is taken away from it.
+
+        Four statements: the version with its prompt row locked (PostgreSQL: FOR UPDATE, so
+        movers of one prompt queue here, always in this order), the registry with this prompt's
+        current owners, one upsert or delete per change, one insert of the move records."""
+        lock = _Q_LOCK_VERSION if self.db.is_sqlite else _Q_LOCK_VERSION_FOR_UPDATE
+        version = conn.execute(lock, {"vid": version_id, "ws": ws}).first()
+        if version is None:
+            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'")
+        state = conn.execute(_Q_MOVE_STATE, {"ws": ws, "pid": version.prompt_id}).all()
+        registry = {r.name_key: r for r in state}
         unknown = [n for n in names if rules.name_key(n) not in registry]
         if unknown:
-            raise self._unknown_envs(unknown, registry.values())
-        wanted = {registry[rules.name_key(n)].id: registry[rules.name_key(n)] for n in names}
-        current = {r.environment_id: r for r in self._owner_rows(conn, [version.prompt_id])}
-        self._check_expected(conn, ws, version.prompt_id, expected, current, registry)
+            raise self._unknown_envs(unknown, state)
+        named = {registry[rules.name_key(n)].id for n in names}
+        mine = {r.id for r in state if r.version_id == version_id}
+        wanted = (mine | named) if keep_current else (mine - named) if drop else named
+        self._check_expected(expected, state)
 
-        mine = {env_id for env_id, r in current.items() if r.version_id == version_id}
-        to_take = [e for e in wanted if e not in mine]
-        to_clear = [e for e in mine if e not in wanted]
+        to_take = [r for r in state if r.id in wanted and r.id not in mine]
+        to_clear = [r for r in state if r.id in mine and r.id not in wanted]
+        after = tuple(r.name for r in state if r.id in wanted)
         if not to_take and not to_clear:
-            return ()
-        by_id = {r.id: r for r in registry.values()}
-        guarded = [by_id[e].name for e in (*to_take, *to_clear) if by_id[e].protected]
+            return MoveResult(self._version(version, version, after), ())
+        guarded = sorted(r.name for r in (*to_take, *to_clear) if r.protected)
         if guarded and not confirm_protected:
             raise Conflict(
-                f"environment {', '.join(repr(g) for g in sorted(guarded))} is protected; "
+                f"environment {', '.join(repr(g) for g in guarded)} is protected; "
                 "moving a version into or out of it needs explicit confirmation",
                 reason="protected_environment",
             )
         ts, batch = now(), str(uuid7())
         target = (version_id, version.version_number)
         records = []
-        for env_id in to_take:
-            env = by_id[env_id]
-            before = current.get(env_id)
-            if before is None:
-                conn.execute(sa.insert(O).values(prompt_id=version.prompt_id, environment_id=env_id,
-                                                 version_id=version_id, workspace_id=ws, since=ts,
-                                                 by=self.actor))
-                records.append(self._move_row(ws, batch, "assign", cause, version, env_id, env.name,
-                                              None, target, reason, ts))
-            else:
-                conn.execute(sa.update(O).where(O.c.prompt_id == version.prompt_id,
-                                                O.c.environment_id == env_id)
-                             .values(version_id=version_id, since=ts, by=self.actor))
-                records.append(self._move_row(ws, batch, "move", cause, version, env_id, env.name,
-                                              (before.version_id, before.version_number), target,
-                                              reason, ts))
+        if to_take:
+            conn.execute(self._upsert_owner(), [
+                dict(prompt_id=version.prompt_id, environment_id=r.id, version_id=version_id,
+                     workspace_id=ws, since=ts, by=self.actor) for r in to_take])
+        for r in to_take:
+            before = (r.version_id, r.version_number) if r.version_id else None
+            records.append(self._move_row(ws, batch, "move" if before else "assign", cause, version,
+                                          r.id, r.name, before, target, reason, ts))
         if to_clear:
-            conn.execute(sa.delete(O).where(O.c.prompt_id == version.prompt_id,
-                                            O.c.environment_id.in_(to_clear)))
-            for env_id in to_clear:
-                records.append(self._move_row(ws, batch, "clear", cause, version, env_id,
-                                              by_id[env_id].name, target, None, reason, ts))
-        return self._record(conn, records)
+            conn.execute(_Q_DELETE_OWNERS, {"pid": version.prompt_id,
+                                            "envs": [r.id for r in to_clear]})
+            for r in to_clear:
+                records.append(self._move_row(ws, batch, "clear", cause, version, r.id, r.name,
+                                              target, None, reason, ts))
+        return MoveResult(self._version(version, version, after), self._record(conn, records))
 
-    def _check_expected(self, conn, ws, prompt_id, expected, current, registry=None) -> None:
+    def _upsert_owner(self):
+        if self._upsert is None:
+            insert = (sqlite.insert if self.db.is_sqlite else postgresql.insert)(O)
+            self._upsert = insert.on_conflict_do_update(
+                index_elements=[O.c.prompt_id, O.c.environment_id],
+                set_=dict(version_id=insert.excluded.version_id, since=insert.excluded.since,
+                          by=insert.excluded.by),
+            )
+        return self._upsert
+
+    def _check_expected(self, expected: Mapping[str, str | None] | None, state: Sequence[Row]) -> None:
+        """``state``: the registry rows with this prompt's current owners (``_Q_MOVE_STATE``)."""
         if not expected:
             return
-        if registry is None:
-            registry = {r.name_key: r for r in conn.execute(
-                sa.select(E.c.id, E.c.name, E.c.name_key).where(E.c.workspace_id == ws))}
+        registry = {r.name_key: r for r in state}
         unknown = [n for n in expected if rules.name_key(str(n).strip()) not in registry]
         if unknown:
-            raise self._unknown_envs(unknown, registry.values())
-        if not current:
-            current = {r.environment_id: r for r in self._owner_rows(conn, [prompt_id])}
+            raise self._unknown_envs(unknown, state)
         stale = []
         for name, believed in expected.items():
-            env = registry[rules.name_key(name.strip())]
-            now_row = current.get(env.id)
-            actual = now_row.version_id if now_row else None
-            if actual != believed:
-                if now_row is None:
-                    stale.append(f"{env.name} was cleared")
+            row = registry[rules.name_key(name.strip())]
+            if row.version_id != believed:
+                if row.version_id is None:
+                    stale.append(f"{row.name} was cleared")
                 else:
-                    stale.append(f"{env.name} moved to v{now_row.version_number} by {now_row.by} "
-                                 f"at {now_row.since.strftime('%Y-%m-%d %H:%M:%S')} UTC")
+                    stale.append(f"{row.name} moved to v{row.version_number} by {row.by} "
+                                 f"at {row.since.strftime('%Y-%m-%d %H:%M:%S')} UTC")
         if stale:
             raise Conflict("; ".join(stale) + " while you were looking; nothing was changed — "
                            "refresh and decide again", reason="stale_owner")
@@ -1047,8 +1065,10 @@ class PromptLibrary:
     def _record(self, conn: Connection, records: list[dict[str, Any]]) -> tuple[MoveRecord, ...]:
         if not records:
             return ()
-        ids = conn.execute(sa.insert(M).returning(M.c.id, sort_by_parameter_order=True),
-                           records).scalars().all()
+        if len(records) == 1:
+            ids = [conn.execute(_Q_INSERT_MOVE, records[0]).inserted_primary_key[0]]
+        else:
+            ids = conn.execute(_Q_INSERT_MOVES, records).scalars().all()
         return tuple(self._move(dict(r, id=i)) for r, i in zip(records, ids))
 
     # =======================================================================================
@@ -1060,19 +1080,6 @@ class PromptLibrary:
                            .with_for_update()).first()
         if row is None:
             raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
-        return row
-
-    def _lock_version_prompt(self, conn: Connection, ws: int, version_id: str) -> Row:
-        """The version with its prompt's name; the prompt row locked first (PostgreSQL)."""
-        row = conn.execute(
-            sa.select(V.c.id, V.c.prompt_id, V.c.version_number, P.c.name.label("prompt_name"),
-                      P.c.name_key.label("prompt_key"))
-            .join(P, P.c.id == V.c.prompt_id)
-            .where(V.c.id == version_id, V.c.workspace_id == ws)
-            .with_for_update(of=P)
-        ).first()
-        if row is None:
-            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'")
         return row
 
     def _prompt_row(self, conn: Connection, ws: int, prompt_id: str) -> Row:
@@ -1172,7 +1179,6 @@ class PromptLibrary:
             template_structure=prompt.template_structure, metadata=metadata,
             change_description=change_description, tags=tuple(tags),
             created_at=values["created_at"], created_by=values["created_by"], environments=(),
-            variables=tuple(rules.template_variables(template, type, prompt.template_structure)),
         )
 
     def _owner_rows(self, conn: Connection, prompt_ids: Sequence[str]) -> list[Row]:
@@ -1283,7 +1289,6 @@ class PromptLibrary:
             template_structure=structure, metadata=dict(r.metadata or {}),
             change_description=r.change_description, tags=tuple(r.tags or ()),
             created_at=r.created_at, created_by=r.created_by, environments=envs,
-            variables=tuple(rules.template_variables(r.template, r.type, structure)),
         )
 
     @staticmethod

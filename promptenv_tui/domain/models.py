@@ -66,11 +66,17 @@ class Version:
     created_at: datetime
     created_by: str
     environments: tuple[str, ...] = ()
-    variables: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return f"v{self.number}"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variables the template refers to, in order of first appearance."""
+        from .rules import template_variables
+
+        return tuple(template_variables(self.template, self.type, self.template_structure))
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,9 +143,13 @@ def report(label: str, lib_t: list[float], bare_t: list[float]) -> None:
           f"  p99 {bp99:6.3f} ms | ratio p50 {lp50 / bp50:4.2f}x")
 
 
-def _mover(url: str, workspace: str, version_ids: list[list[str]], n: int, seed_: int, queue) -> None:
+def _mover(url: str, workspace: str, version_ids: list[list[str]], n: int, seed_: int, queue,
+           ready, go) -> None:
     lib = PromptLibrary(url, workspace=workspace, actor=f"mover-{seed_}")
+    lib.open()
     rng = random.Random(seed_)
+    ready.put(seed_)
+    go.wait()
     done = errors = 0
     messages = []
     for _ in range(n):
@@ -166,11 +170,15 @@ def contention(url: str, procs: int = 8, per_proc: int = 200, n_prompts: int = 1
     ids = seed(lib, n_prompts, 20)
     lib.close()
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_mover, args=(url, workspace, ids, per_proc, i, queue)) for i in range(procs)]
-    start = time.perf_counter()
+    queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    workers = [ctx.Process(target=_mover, args=(url, workspace, ids, per_proc, i, queue, ready, go))
+               for i in range(procs)]
     for w in workers:
         w.start()
+    for _ in workers:
+        ready.get()  # every process has imported, connected and opened the library
+    start = time.perf_counter()
+    go.set()
     results = [queue.get() for _ in workers]
     for w in workers:
         w.join()
@@ -179,7 +187,7 @@ def contention(url: str, procs: int = 8, per_proc: int = 200, n_prompts: int = 1
     errors = sum(r[1] for r in results)
     problems = check_invariants(url)
     print(f"contention  {procs} processes x {per_proc} moves on {n_prompts} prompts (PostgreSQL): "
-          f"{done} moves in {elapsed:.2f} s = {done / elapsed:,.0f} moves/s (including process start), "
+          f"{done} moves in {elapsed:.2f} s = {done / elapsed:,.0f} moves/s, "
           f"errors {errors}, invariants {'hold' if not problems else 'BROKEN: ' + problems[0]}")
     for r in results:
         for m in r[2]:

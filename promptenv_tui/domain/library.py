@@ -231,33 +231,23 @@ class PromptLibrary:
                 where.append(self._has_tag(P.c.tags, tag.strip()))
             if environment is not None:
                 env = self._env_by_name(conn, ws, environment)
-                where.append(
-                    sa.exists().where(O.c.prompt_id == P.c.id, O.c.environment_id == env.id)
-                )
-            order = [column.desc() if desc else column.asc(), P.c.id.asc()]
-            query = (
-                sa.select(
-                    P,
-                    V.c.id.label("v_id"),
-                    V.c.commit.label("v_commit"),
-                    V.c.created_at.label("v_created_at"),
-                    sa.func.count().over().label("total"),
-                )
+                where.append(P.c.id.in_(sa.select(O.c.prompt_id).where(O.c.environment_id == env.id)))
+            order = [column.desc(), P.c.id.desc()] if desc else [column.asc(), P.c.id.asc()]
+            # Three queries whatever the page size: the count, the page (latest version joined
+            # for its rows only), and the owners of the page's prompts.
+            total = conn.execute(sa.select(sa.func.count()).select_from(P).where(*where)).scalar()
+            page_ids = sa.select(P.c.id).where(*where).order_by(*order).limit(size) \
+                .offset((page - 1) * size).subquery()
+            rows = conn.execute(
+                sa.select(P, V.c.id.label("v_id"), V.c.commit.label("v_commit"),
+                          V.c.created_at.label("v_created_at"))
                 .select_from(
-                    P.outerjoin(
+                    P.join(page_ids, page_ids.c.id == P.c.id).outerjoin(
                         V, sa.and_(V.c.prompt_id == P.c.id, V.c.version_number == P.c.version_counter)
                     )
                 )
-                .where(*where)
                 .order_by(*order)
-                .limit(size)
-                .offset((page - 1) * size)
-            )
-            rows = conn.execute(query).all()
-            if rows:
-                total = rows[0].total
-            else:
-                total = conn.execute(sa.select(sa.func.count()).select_from(P).where(*where)).scalar()
+            ).all()
             owners = self._owners_of(conn, [r.id for r in rows])
             return Page(
                 tuple(self._prompt(r, owners.get(r.id, ())) for r in rows), total, page, size

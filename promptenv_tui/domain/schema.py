@@ -91,7 +91,10 @@ prompts = sa.Table(
     sa.Column("updated_by", sa.String(100), nullable=False),
     sa.UniqueConstraint("workspace_id", "name_key"),
     sa.UniqueConstraint("id", "workspace_id"),
-    sa.Index("ix_prompts_workspace_id_updated_at", "workspace_id", "updated_at"),
+    # Each sort of the prompt list walks an index (the id breaks ties).
+    sa.Index("ix_prompts_workspace_id_updated_at_id", "workspace_id", "updated_at", "id"),
+    sa.Index("ix_prompts_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+    sa.Index("ix_prompts_workspace_id_version_counter_id", "workspace_id", "version_counter", "id"),
 )
 
 versions = sa.Table(

@@ -68,7 +68,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("workspace_id", "name_key", name="uq_prompts_workspace_id_name_key"),
         sa.UniqueConstraint("id", "workspace_id", name="uq_prompts_id_workspace_id"),
     )
-    op.create_index("ix_prompts_workspace_id_updated_at", "prompts", ["workspace_id", "updated_at"])
+    for column in ("updated_at", "created_at", "version_counter"):
+        op.create_index(f"ix_prompts_workspace_id_{column}_id", "prompts", ["workspace_id", column, "id"])
     op.create_table(
         "versions",
         sa.Column("id", ID, nullable=False),

@@ -181,9 +181,10 @@ class Database:
     def _retryable(self, exc: DBAPIError) -> bool:
         if self.is_sqlite:
             return False  # BEGIN IMMEDIATE and the busy timeout already waited
-        if getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE:
-            return True
-        return bool(exc.connection_invalidated)
+        # A lost connection is not retried: the commit may have reached the server, and running
+        # the change again could apply it twice. The pool drops the connection; the caller's next
+        # call gets a fresh one.
+        return getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE
 
     def _storage_error(self, exc: DBAPIError) -> PromptEnvError:
         text = _first_line(exc.orig)

@@ -529,8 +529,8 @@ class PromptLibrary:
             if search and search.strip():
                 needle = search.strip()
                 where.append(sa.or_(
-                    V.c.template.contains(needle, autoescape=True),
-                    V.c.change_description.contains(needle, autoescape=True),
+                    self._contains(V.c.template, needle),
+                    self._contains(V.c.change_description, needle),
                 ))
             order = V.c.version_number.asc() if oldest_first else V.c.version_number.desc()
             rows = conn.execute(
@@ -1112,6 +1112,14 @@ class PromptLibrary:
             return
         if not isinstance(position, int) or isinstance(position, bool) or position < 0:
             raise InvalidInput(f"position {position!r} must be a whole number from 0")
+
+    def _contains(self, column, needle: str):
+        """Substring test that ignores the case of ASCII letters only, alike on both backends:
+        SQLite's LIKE does exactly that; PostgreSQL's ILIKE does it under the C collation."""
+        pattern = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        if self.db.is_sqlite:
+            return column.like(pattern, escape="/")
+        return column.collate("C").ilike(pattern, escape="/")
 
     def _has_tag(self, column, tag: str):
         if self.db.is_sqlite:

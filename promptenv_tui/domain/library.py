@@ -230,12 +230,19 @@ class PromptLibrary:
             if tag is not None:
                 where.append(self._has_tag(P.c.tags, tag.strip()))
             if environment is not None:
-                env = self._env_by_name(conn, ws, environment)
-                where.append(P.c.id.in_(sa.select(O.c.prompt_id).where(O.c.environment_id == env.id)))
+                # Resolved inside the query: a look-up of its own would be a fourth query.
+                env_key = rules.name_key(rules.clean_env_name(environment))
+                env_id = sa.select(E.c.id).where(E.c.workspace_id == ws, E.c.name_key == env_key)
+                where.append(P.c.id.in_(sa.select(O.c.prompt_id)
+                                        .where(O.c.environment_id == env_id.scalar_subquery())))
             order = [column.desc(), P.c.id.desc()] if desc else [column.asc(), P.c.id.asc()]
             # Three queries whatever the page size: the count, the page (latest version joined
             # for its rows only), and the owners of the page's prompts.
             total = conn.execute(sa.select(sa.func.count()).select_from(P).where(*where)).scalar()
+            if not total:
+                if environment is not None:
+                    self._env_by_name(conn, ws, environment)  # an unregistered name: NotFound
+                return Page((), 0, page, size)
             page_ids = sa.select(P.c.id).where(*where).order_by(*order).limit(size) \
                 .offset((page - 1) * size).subquery()
             rows = conn.execute(

@@ -40,6 +40,8 @@ DEFAULT_ENVIRONMENTS = (
 
 # Control characters are refused in names; in templates they are allowed (tabs, CR, LF are text).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Half of a UTF-16 pair: Python strings can hold one, UTF-8 (and so no database) cannot.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def name_key(name: str) -> str:
@@ -54,6 +56,9 @@ def name_key(name: str) -> str:
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be text, got {type(value).__name__}")
+    if _SURROGATE.search(value):
+        raise InvalidInput(f"{what} is not valid Unicode text (it holds a lone surrogate, which "
+                           "no database stores); check how it was decoded")
     return value
 
 
@@ -163,6 +168,8 @@ def clean_metadata(metadata: Any) -> dict[str, Any]:
         encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"metadata cannot be stored as JSON: {exc}") from None
+    if _SURROGATE.search(encoded):
+        raise InvalidInput("metadata is not valid Unicode text (it holds a lone surrogate)")
     if "\\u0000" in encoded:
         raise InvalidInput("metadata contains a NUL character, which no database stores")
     if len(encoded.encode()) > METADATA_MAX_BYTES:

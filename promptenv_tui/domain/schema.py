@@ -42,8 +42,9 @@ class UTCDateTime(TypeDecorator):
 
 
 ID = sa.String(36)
-# Name keys compare byte-wise on both backends, so ordering and equality agree.
-KEY = sa.String(600).with_variant(postgresql.VARCHAR(600, collation="C"), "postgresql")
+# Name keys compare byte-wise on both backends, so ordering and equality agree. Case folding
+# can turn one character into three ('ﬃ' -> 'ffi'), so a 255-character name has a key of up to 765.
+KEY = sa.String(765).with_variant(postgresql.VARCHAR(765, collation="C"), "postgresql")
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 workspaces = sa.Table(

@@ -735,7 +735,8 @@ class PromptLibrary:
         return self._read(run)
 
     def get_environment(self, name: str) -> Environment:
-        return self._read(lambda conn, ws: self._environment(self._env_by_name(conn, ws, name)))
+        return self._read(lambda conn, ws: self._environment(
+            self._env_by_id(conn, self._env_by_name(conn, ws, name).id)))  # with its prompt count
 
     def create_environment(
         self,

@@ -906,8 +906,11 @@ class PromptLibrary:
         def run(conn: Connection, ws: int) -> Page[MoveRecord]:
             where = [M.c.workspace_id == ws]
             if prompt is not None and prompt.strip():
-                where.append(sa.or_(M.c.prompt_id == prompt.strip(),
-                                    M.c.prompt_key == rules.name_key(prompt.strip())))
+                key = rules.name_key(prompt.strip())
+                # the prompt's id, a name it had when a record was written, or its current name
+                named_now = sa.select(P.c.id).where(P.c.workspace_id == ws, P.c.name_key == key)
+                where.append(sa.or_(M.c.prompt_id == prompt.strip(), M.c.prompt_key == key,
+                                    M.c.prompt_id.in_(named_now)))
             if environment is not None and environment.strip():
                 env = conn.execute(sa.select(E.c.id).where(
                     E.c.workspace_id == ws, E.c.name_key == rules.name_key(environment.strip()))).scalar()

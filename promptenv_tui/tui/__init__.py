@@ -1,0 +1,1 @@
+"""The Textual console. It speaks to the database only through ``promptenv_tui.domain``."""

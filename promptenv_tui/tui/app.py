@@ -1,0 +1,168 @@
+"""The console application.
+
+``PromptEnvApp(library).run()`` where ``library`` is a ``PromptLibrary``. The app only speaks to the
+database through that facade, always from thread workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from promptenv_tui.domain import Conflict, PromptEnvError, PromptLibrary
+
+from .base import BaseScreen, WriteDone, WriteFailed
+from .commands import PromptEnvCommands
+from .dialogs import HelpScreen, MessageDialog
+
+ERROR_TITLES = {
+    "invalid": "Invalid input",
+    "not_found": "Not found",
+    "conflict": "Conflict",
+    "read_only": "Read-only",
+    "unavailable": "Database unavailable",
+    "schema": "Database schema",
+}
+
+
+class PromptEnvApp(App[None]):
+    """Browse prompts, versions and environments, and move environments from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "promptenv"
+    COMMANDS = App.COMMANDS | {PromptEnvCommands}
+    BINDINGS = [
+        Binding("question_mark", "show_keys", "Keys", id="help"),
+        Binding("E", "show_environments", "Environments", id="environments"),
+        Binding("H", "show_history", "History", id="history"),
+    ]
+
+    def __init__(
+        self,
+        library: PromptLibrary,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        page_size: int = 100,
+        filter_debounce: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.page_size = page_size
+        self.filter_debounce = filter_debounce
+
+    def get_default_screen(self) -> Screen:
+        from .prompts_screen import PromptsScreen
+
+        return PromptsScreen()
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def action_show_environments(self) -> None:
+        from .environments_screen import EnvironmentsScreen
+
+        self._open(EnvironmentsScreen)
+
+    def action_show_history(self, prompt: str | None = None) -> None:
+        from .history_screen import HistoryScreen
+
+        self._open(HistoryScreen, prompt=prompt)
+
+    def action_show_prompts(self) -> None:
+        from .prompts_screen import PromptsScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, PromptsScreen):
+            self.pop_screen()
+
+    def _open(self, screen_type: type[Screen], **kwargs: Any) -> None:
+        if isinstance(self.screen, screen_type) and not kwargs.get("prompt"):
+            return
+        current = self.screen
+        screen = screen_type(**kwargs)
+        if isinstance(current, BaseScreen):
+            current.open_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def action_show_keys(self) -> None:
+        """``?``: every key that works on the current screen, with what it does."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.system:
+                continue
+            description = binding.description or binding.action.replace("_", " ")
+            where = "app" if active.node is self else type(active.node).__name__
+            if where.endswith("Screen") or where in ("KeyTable",):
+                where = "screen" if where.endswith("Screen") else "table"
+            display = self.get_key_display(binding)
+            if (display, description) in seen:
+                continue
+            seen.add((display, description))
+            rows.append((display, description, where))
+        rows.append((self.get_key_display(Binding("ctrl+p", "command_palette")), "Command palette", "app"))
+        order = {"screen": 0, "app": 1}
+        rows.sort(key=lambda row: order.get(row[2], 2))
+        title = getattr(self.screen, "SCREEN_TITLE", type(self.screen).__name__)
+        self.push_screen(HelpScreen(title, rows))
+
+    # --- writes and errors -----------------------------------------------------------------
+
+    def writable(self, what: str) -> bool:
+        """False (and say why) when the library was opened read-only."""
+        if self.library.read_only:
+            self.notify(
+                f"Cannot {what}: promptenv was started with --read-only, so nothing can be "
+                "changed. Start it without --read-only to make changes.",
+                title="Read-only",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        return True
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def run_write(self, target: BaseScreen, action: str, doing: str, fn: Callable[[], Any],
+                  context: Any = None) -> None:
+        """Every write runs here: never exclusive, never cancelled by leaving a screen."""
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a readable message
+            message: WriteDone | WriteFailed = WriteFailed(action, doing, exc, context)
+        else:
+            message = WriteDone(action, doing, result, context)
+        if not target.post_message(message):
+            # The screen is gone; tell the user here.
+            self.post_message(message)
+
+    def on_write_done(self, message: WriteDone) -> None:
+        self.notify(f"Done: {message.doing}", markup=False)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.show_error(message.doing, message.error)
+
+    def show_error(self, doing: str, error: BaseException) -> None:
+        """One readable notification (or a dialog for a move that lost a race)."""
+        if isinstance(error, Conflict) and error.reason == "stale_owner":
+            body = Text(f"{doing} did not happen:\n\n")
+            body.append(str(error))
+            body.append("\n\nThe screen now shows the current owners; decide again.", style="italic")
+            self.push_screen(MessageDialog("Someone moved first", body))
+            return
+        if isinstance(error, PromptEnvError):
+            title = ERROR_TITLES.get(error.kind, "Error")
+            text = f"Could not {doing}: {error}"
+        else:
+            title = "Unexpected error"
+            text = f"Could not {doing}: {type(error).__name__}: {error}"
+        self.notify(text, title=title, severity="error", timeout=10, markup=False)

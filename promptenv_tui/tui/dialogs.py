@@ -1,0 +1,626 @@
+"""Modal dialogs. Each returns its answer through ``dismiss`` (None means cancelled).
+
+Destructive or protected actions confirm with "No"/"Cancel" focused, and protected environments
+ask the user to type the environment's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from promptenv_tui.domain import Environment, Owner, Version
+
+from .formatting import env_badge, fmt_time, one_line, version_diff
+
+
+def parse_tags(raw: str) -> list[str]:
+    """``a, b ,c`` → ``['a', 'b', 'c']`` (blank pieces dropped)."""
+    return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+def plain(text: str | Text) -> Text:
+    return text if isinstance(text, Text) else Text(text)
+
+
+class Dialog(ModalScreen):
+    """A centred box; ``escape`` cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MessageDialog(Dialog):
+    """Tells the user something that needs reading (a conflict, say); any of enter/esc closes."""
+
+    BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
+
+    def __init__(self, title: str, body: str | Text, *, severity: str = "error") -> None:
+        super().__init__(classes=f"message-dialog -{severity}")
+        self.title_text = title
+        self.body = plain(body)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, id="message-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", id="ok", variant="primary")
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(Dialog):
+    """Yes / No with No focused; ``y`` and ``n`` answer directly."""
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "No"),
+        Binding("y", "yes", "Yes"),
+    ]
+
+    def __init__(self, title: str, body: str | Text, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="confirm-dialog")
+        self.title_text = title
+        self.body = plain(body)
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, id="confirm-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes_label + " (y)", id="yes", variant="warning")
+                yield Button(self.no_label + " (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ProtectedInputs(Vertical):
+    """One input per protected environment: the user types each name to confirm."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__(classes="protected-inputs")
+        self.names = list(names)
+
+    def compose(self) -> ComposeResult:
+        for i, name in enumerate(self.names):
+            label = Text("🔒 ")
+            label.append(name, style="bold")
+            label.append(" is protected: type its name to confirm")
+            yield Label(label)
+            yield Input(placeholder=name, id=f"protected-{i}", classes="protected-input")
+
+    @property
+    def confirmed(self) -> bool:
+        return all(
+            self.query_one(f"#protected-{i}", Input).value.strip() == name
+            for i, name in enumerate(self.names)
+        )
+
+
+class TypeNameDialog(Dialog):
+    """Confirms an action on protected environments by typing their names."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str | Text, names: Sequence[str], *, yes: str = "Confirm") -> None:
+        super().__init__(classes="type-name-dialog")
+        self.title_text = title
+        self.body = plain(body)
+        self.names = list(names)
+        self.yes_label = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, id="confirm-body")
+                yield ProtectedInputs(self.names)
+                yield Static("", id="protected-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes_label, id="yes", variant="error")
+                yield Button("Cancel", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(".protected-input", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def _try(self) -> None:
+        if self.query_one(ProtectedInputs).confirmed:
+            self.dismiss(True)
+        else:
+            self.query_one("#protected-error", Static).update(
+                Text("The names typed do not match; nothing was changed yet.")
+            )
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(".protected-input").results(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self._try()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self._try()
+        else:
+            self.dismiss(False)
+
+
+class HelpScreen(Dialog):
+    """Every key of the screen the user was on."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "cancel", "Close")]
+
+    def __init__(self, title: str, rows: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__(classes="help-screen")
+        self.title_text = title
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(f"Keys — {self.title_text}"), classes="dialog-title")
+            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("key", "does", "where")
+            for key, description, where in self.rows:
+                table.add_row(Text(key, style="bold"), Text(description), Text(where, style="dim"))
+            yield table
+            yield Label(Text("esc closes · ctrl+p opens the command palette"), classes="dialog-hint")
+
+
+class ChoiceDialog(Dialog):
+    """Pick one of several options (enter), or cancel (esc)."""
+
+    def __init__(self, title: str, options: Sequence[tuple[str, Text | str]], *, hint: str = "",
+                 highlighted: str | None = None) -> None:
+        super().__init__(classes="choice-dialog")
+        self.title_text = title
+        self.options = options
+        self.hint = hint
+        self.highlighted = highlighted
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(plain(label), id=key) for key, label in self.options],
+                             id="choices")
+            yield Label(Text(self.hint or "enter chooses · esc cancels"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        options.focus()
+        if self.highlighted is not None:
+            try:
+                options.highlighted = options.get_option_index(self.highlighted)
+            except Exception:  # noqa: BLE001 - not among the options
+                pass
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+# --- prompts ------------------------------------------------------------------------------
+
+
+class NewPromptDialog(Dialog):
+    """Name, description, tags and (optionally) the template of v1."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Create", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -tall"):
+            yield Label("New prompt", classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Label("Name")
+                yield Input(id="name", placeholder="e.g. support-greeting")
+                yield Label("Description (optional)")
+                yield Input(id="description")
+                yield Label("Tags, comma-separated (optional)")
+                yield Input(id="tags")
+                yield Label("Template of v1 (optional; leave empty to write it later)")
+                yield TextArea(id="template", soft_wrap=True, show_line_numbers=False)
+                yield Static("", id="form-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Create (ctrl+s)", id="save", variant="success")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def action_save(self) -> None:
+        name = self.query_one("#name", Input).value
+        if not name.strip():
+            self.query_one("#form-error", Static).update("A prompt needs a name.")
+            self.query_one("#name", Input).focus()
+            return
+        template = self.query_one("#template", TextArea).text
+        self.dismiss({
+            "name": name,
+            "description": self.query_one("#description", Input).value or None,
+            "tags": parse_tags(self.query_one("#tags", Input).value),
+            "template": template if template.strip() else None,
+        })
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+
+class NewVersionScreen(Dialog):
+    """A multi-line editor prefilled with the selected template, and a change description."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save version", priority=True),
+    ]
+
+    def __init__(self, prompt_name: str, template: str, based_on: str | None) -> None:
+        super().__init__(classes="new-version-screen")
+        self.prompt_name = prompt_name
+        self.template = template
+        self.based_on = based_on
+
+    def compose(self) -> ComposeResult:
+        title = Text("New version of ")
+        title.append(self.prompt_name, style="bold")
+        if self.based_on:
+            title.append(f" (from {self.based_on})")
+        with Vertical(classes="dialog -full"):
+            yield Label(title, classes="dialog-title")
+            yield TextArea(self.template, id="template", soft_wrap=True, show_line_numbers=True,
+                           tab_behavior="indent")
+            yield Input(id="change", placeholder="change description (optional)")
+            yield Static("", id="form-error", classes="dialog-error")
+            yield Label(Text("ctrl+s saves · esc cancels · tab in the editor indents"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#template", TextArea).focus()
+
+    @on(Input.Submitted, "#change")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        template = self.query_one("#template", TextArea).text
+        if not template.strip():
+            self.query_one("#form-error", Static).update("The template is empty; write something.")
+            return
+        change = self.query_one("#change", Input).value
+        self.dismiss({"template": template, "change_description": change or None})
+
+
+class TagsDialog(Dialog):
+    """The prompt's tags and the selected version's tags, comma-separated."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, prompt_name: str, prompt_tags: Sequence[str],
+                 version_label: str | None, version_tags: Sequence[str]) -> None:
+        super().__init__(classes="tags-dialog")
+        self.prompt_name = prompt_name
+        self.prompt_tags = list(prompt_tags)
+        self.version_label = version_label
+        self.version_tags = list(version_tags)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Edit tags", classes="dialog-title")
+            label = Text("Tags of prompt ")
+            label.append(one_line(self.prompt_name, 40), style="bold")
+            yield Label(label)
+            yield Input(", ".join(self.prompt_tags), id="prompt-tags")
+            if self.version_label is not None:
+                yield Label(Text(f"Tags of version {self.version_label}"))
+                yield Input(", ".join(self.version_tags), id="version-tags")
+            yield Label(Text("comma-separated · enter or ctrl+s saves · esc cancels"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-tags", Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        prompt_tags = parse_tags(self.query_one("#prompt-tags", Input).value)
+        version_tags = None
+        if self.version_label is not None:
+            version_tags = parse_tags(self.query_one("#version-tags", Input).value)
+        self.dismiss({
+            "prompt": prompt_tags if prompt_tags != self.prompt_tags else None,
+            "version": version_tags if version_tags is not None and version_tags != self.version_tags else None,
+        })
+
+
+class DiffScreen(Dialog):
+    """A diff to read and scroll; esc or q closes."""
+
+    BINDINGS = [Binding("escape,q", "cancel", "Close")]
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__(classes="diff-screen")
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -full"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(id="diff-scroll"):
+                yield Static(self.body, id="diff-body")
+            yield Label(Text("esc closes · arrows/pgup/pgdn scroll"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#diff-scroll").focus()
+
+
+# --- the move ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """One environment that would change if the user confirms."""
+
+    environment: Environment
+    kind: str
+    """``take`` (moves to this version) or ``clear`` (this version gives it up)."""
+    owner: Version | None
+    """The version that owns it now (None: nobody)."""
+    owner_id: str | None
+
+
+class EnvironmentsPicker(Dialog):
+    """Step 1 of ``e``: every registered environment with its current owner; space toggles."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter,ctrl+s", "review", "Review", priority=True),
+    ]
+
+    def __init__(self, version: Version, environments: Sequence[Environment],
+                 owners: dict[str, Owner]) -> None:
+        super().__init__(classes="environments-picker")
+        self.version = version
+        self.environments = environments
+        self.owners = owners
+
+    def compose(self) -> ComposeResult:
+        title = Text(f"Environments of {self.version.label} of ")
+        title.append(one_line(self.version.prompt_name, 40), style="bold")
+        selections = []
+        for env in self.environments:
+            owner = self.owners.get(env.name.lower())
+            label = env_badge(env.name, env.color)
+            if env.protected:
+                label.append(" 🔒")
+            if owner is None:
+                label.append("  nobody", style="dim")
+            elif owner.version_id == self.version.id:
+                label.append(f"  v{owner.version_number} (this one)", style="bold")
+            else:
+                label.append("  ")
+                label.append_text(describe_owner(owner))
+            selections.append(Selection(label, env.name, owner is not None and owner.version_id == self.version.id))
+        with Vertical(classes="dialog"):
+            yield Label(title, classes="dialog-title")
+            yield SelectionList[str](*selections, id="env-selection")
+            yield Label(Text("space toggles · enter reviews the changes · esc cancels"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#env-selection").focus()
+
+    def action_review(self) -> None:
+        self.dismiss(list(self.query_one("#env-selection", SelectionList).selected))
+
+
+class MoveReviewDialog(Dialog):
+    """Step 2 of ``e``: for every environment that would move, the diff from its current owner,
+    variables added/removed flagged; protected ones need their name typed."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "confirm", "Confirm", priority=True),
+    ]
+
+    def __init__(self, version: Version, changes: Sequence[EnvChange]) -> None:
+        super().__init__(classes="move-review")
+        self.version = version
+        self.changes = changes
+        self.protected = [c.environment.name for c in changes if c.environment.protected]
+
+    def compose(self) -> ComposeResult:
+        title = Text(f"Review: move environments to {self.version.label} of ")
+        title.append(one_line(self.version.prompt_name, 30), style="bold")
+        with Vertical(classes="dialog -full"):
+            yield Label(title, classes="dialog-title")
+            with VerticalScroll(id="review-scroll", classes="dialog-body"):
+                for change in self.changes:
+                    yield Static(self._describe(change), classes="review-item")
+                if self.protected:
+                    yield ProtectedInputs(self.protected)
+                yield Static("", id="protected-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Move (ctrl+s)", id="yes", variant="warning")
+                yield Button("Cancel (esc)", id="no", variant="primary")
+
+    def _describe(self, change: EnvChange) -> Text:
+        out = Text(end="")
+        out.append_text(env_badge(change.environment.name, change.environment.color))
+        if change.environment.protected:
+            out.append(" 🔒")
+        before = change.owner.label if change.owner else ("nobody" if change.owner_id is None else "?")
+        if change.kind == "clear":
+            out.append(f"  {self.version.label} → nobody", style="bold")
+            out.append("\n  this version gives it up; the environment will serve nothing", style="italic")
+            return out
+        out.append(f"  {before} → {self.version.label}", style="bold")
+        out.append("\n")
+        out.append_text(version_diff(change.owner, self.version))
+        return out
+
+    def on_mount(self) -> None:
+        if self.protected:
+            self.query_one(".protected-input", Input).focus()
+        else:
+            self.query_one("#no", Button).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_confirm(self) -> None:
+        if self.protected and not self.query_one(ProtectedInputs).confirmed:
+            self.query_one("#protected-error", Static).update(
+                Text("Type the name of each protected environment to confirm.")
+            )
+            self.query_one(".protected-input", Input).focus()
+            return
+        self.dismiss({"confirm_protected": bool(self.protected)})
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(".protected-input").results(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_confirm()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.action_confirm()
+        else:
+            self.dismiss(None)
+
+
+# --- environments registry -----------------------------------------------------------------
+
+
+class EnvironmentForm(Dialog):
+    """Create or edit a registry entry."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, environment: Environment | None = None) -> None:
+        super().__init__(classes="environment-form")
+        self.environment = environment
+
+    def compose(self) -> ComposeResult:
+        env = self.environment
+        title = "New environment" if env is None else f"Edit environment {env.name}"
+        with Vertical(classes="dialog"):
+            yield Label(Text(title), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Label("Name (letters, digits, - and _)")
+                yield Input(env.name if env else "", id="env-name")
+                yield Label("Colour (#RRGGBB, optional)")
+                yield Input((env.color or "") if env else "", id="env-color", placeholder="#19A979")
+                yield Label("Description (optional)")
+                yield Input((env.description or "") if env else "", id="env-description")
+                yield Checkbox("Protected (moves into or out of it need the name typed)",
+                               env.protected if env else False, id="env-protected")
+                yield Static("", id="form-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="success")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#env-name", Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        name = self.query_one("#env-name", Input).value.strip()
+        if not name:
+            self.query_one("#form-error", Static).update("An environment needs a name.")
+            return
+        self.dismiss({
+            "name": name,
+            "color": self.query_one("#env-color", Input).value.strip() or None,
+            "description": self.query_one("#env-description", Input).value or None,
+            "protected": self.query_one("#env-protected", Checkbox).value,
+        })
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+
+def describe_owner(owner: Owner) -> Text:
+    out = Text(f"v{owner.version_number}", style="bold")
+    out.append(f" since {fmt_time(owner.since)} by ", style="dim")
+    out.append(one_line(owner.by, 20), style="dim")
+    return out

@@ -1,0 +1,603 @@
+"""One prompt: its versions with environment badges, the selected version's template, and the
+keys that release it (e, x, n, R, t, d)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Static
+
+from promptenv_tui.domain import (
+    Environment,
+    MoveRecord,
+    MoveResult,
+    NotFound,
+    Owner,
+    Page,
+    Prompt,
+    Version,
+)
+
+from .base import BaseScreen, Failed, KeyTable, StatusLine
+from .dialogs import (
+    ChoiceDialog,
+    ConfirmDialog,
+    DiffScreen,
+    EnvChange,
+    EnvironmentsPicker,
+    MoveReviewDialog,
+    NewVersionScreen,
+    TagsDialog,
+    TypeNameDialog,
+    describe_owner,
+)
+from .widgets import TextView
+from .formatting import (
+    cell,
+    env_badge,
+    env_badges,
+    fmt_age,
+    fmt_time,
+    highlight_template,
+    metadata_text,
+    one_line,
+    version_diff,
+)
+
+
+class PromptLoaded(Message, bubble=False):
+    def __init__(self, prompt: Prompt, environments: tuple[Environment, ...],
+                 versions: Page[Version], keep: str | None) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.environments = environments
+        self.versions = versions
+        self.keep = keep
+
+
+class MoreVersionsLoaded(Message, bubble=False):
+    def __init__(self, prompt_id: str, versions: Page[Version]) -> None:
+        super().__init__()
+        self.prompt_id = prompt_id
+        self.versions = versions
+
+
+class MovePrepared(Message, bubble=False):
+    """What the environments dialog shows: fresh owners and their templates."""
+
+    def __init__(self, version: Version, environments: tuple[Environment, ...],
+                 owners: tuple[Owner, ...], owner_versions: dict[str, Version]) -> None:
+        super().__init__()
+        self.version = version
+        self.environments = environments
+        self.owners = owners
+        self.owner_versions = owner_versions
+
+
+class DiffReady(Message, bubble=False):
+    def __init__(self, title: str, old: Version, new: Version, old_label: str) -> None:
+        super().__init__()
+        self.title = title
+        self.old = old
+        self.new = new
+        self.old_label = old_label
+
+
+def describe_moves(moves: tuple[MoveRecord, ...]) -> str:
+    return "; ".join(m.describe() for m in moves) if moves else "nothing changed"
+
+
+class PromptScreen(BaseScreen):
+    SCREEN_TITLE = "Prompt"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("e", "environments", "Environments", id="set_environments",
+                tooltip="Set which environments the selected version owns"),
+        Binding("x", "clear_environment", "Clear env", id="clear_environment",
+                tooltip="Take an environment away from its version"),
+        Binding("n", "new_version", "New version", id="new_version",
+                tooltip="Write a new version, starting from the selected template"),
+        Binding("R", "restore", "Restore", id="restore",
+                tooltip="Make a new version copying the selected one"),
+        Binding("t", "tags", "Tags", id="tags", tooltip="Edit the prompt's and the version's tags"),
+        Binding("d", "diff", "Diff", id="diff",
+                tooltip="Diff against another version or an environment's owner"),
+        Binding("h", "prompt_history", "History", id="prompt_history",
+                tooltip="Moves of this prompt"),
+    ]
+
+    def __init__(self, prompt_id: str) -> None:
+        super().__init__()
+        self.prompt_id = prompt_id
+        self.prompt: Prompt | None = None
+        self.environments: tuple[Environment, ...] = ()
+        self.versions: list[Version] = []
+        self.total_versions = 0
+        self.loading_more = False
+        self._shown_version: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading…", style="dim"), id="prompt-header", classes="screen-title")
+        with Horizontal(id="prompt-body"):
+            yield KeyTable(id="versions-table")
+            yield TextView(id="version-view")
+        yield Static(id="versions-empty", classes="empty-state -hidden")
+        yield StatusLine(self.library)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("ver", key="ver", width=4)
+        table.add_column("environments", key="environments")
+        table.add_column("commit", key="commit", width=8)
+        table.add_column("created", key="created", width=16)
+        table.add_column("by", key="by", width=10)
+        table.add_column("change", key="change", width=22)
+        self.load(None)
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one("#versions-table", KeyTable)
+
+    @property
+    def selected(self) -> Version | None:
+        key = self.table.cursor_key
+        return next((v for v in self.versions if v.id == key), None)
+
+    @property
+    def colors(self) -> dict[str, str | None]:
+        return {e.name.lower(): e.color for e in self.environments}
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def load(self, keep: str | None) -> None:
+        size = self.papp.page_size
+        if self.versions:
+            size = min(1000, -(-len(self.versions) // size) * size)
+        self.fetch_prompt(size, keep)
+
+    def reload(self) -> None:
+        self.load(self.table.cursor_key)
+
+    @work(thread=True, exclusive=True, group="prompt", exit_on_error=False)
+    def fetch_prompt(self, size: int, keep: str | None) -> None:
+        def run() -> PromptLoaded:
+            detail = self.library.get_prompt(self.prompt_id)
+            envs = self.library.list_environments()
+            versions = self.library.list_versions(self.prompt_id, page=1, size=size)
+            return PromptLoaded(detail.prompt, envs, versions, keep)
+
+        self.deliver("load the prompt", run)
+
+    @work(thread=True, exclusive=True, group="versions-more", exit_on_error=False)
+    def fetch_more(self, page_no: int, size: int) -> None:
+        def run() -> MoreVersionsLoaded:
+            return MoreVersionsLoaded(
+                self.prompt_id, self.library.list_versions(self.prompt_id, page=page_no, size=size))
+
+        self.deliver("load more versions", run)
+
+    def after_failure(self, message: Failed) -> None:
+        self.loading_more = False
+        if isinstance(message.error, NotFound) and message.doing == "load the prompt":
+            # The prompt was deleted meanwhile: go back to the list, which shows the truth.
+            self.app.pop_screen()
+
+    def on_prompt_loaded(self, message: PromptLoaded) -> None:
+        self._loaded_once = True
+        keep = message.keep if message.keep is not None else self.table.cursor_key
+        self.prompt = message.prompt
+        self.environments = message.environments
+        self.versions = list(message.versions.items)
+        self.total_versions = message.versions.total
+        self.show_header()
+        table = self.table
+        table.clear()
+        for version in self.versions:
+            table.add_row(*self.row(version), key=version.id)
+        table.restore_cursor(keep)
+        self._shown_version = None
+        self.show_selected()
+        empty = self.query_one("#versions-empty", Static)
+        body = self.query_one("#prompt-body")
+        if not self.versions:
+            if self.library.read_only:
+                text = Text("This prompt has no versions yet.\n"
+                            "promptenv is read-only (--read-only), so none can be written here.")
+            else:
+                text = Text("This prompt has no versions yet.\nPress n to write v1.")
+            empty.update(text)
+            empty.remove_class("-hidden")
+            body.add_class("-hidden")
+        else:
+            empty.add_class("-hidden")
+            body.remove_class("-hidden")
+
+    def on_more_versions_loaded(self, message: MoreVersionsLoaded) -> None:
+        self.loading_more = False
+        known = {v.id for v in self.versions}
+        fresh = [v for v in message.versions.items if v.id not in known]
+        self.versions.extend(fresh)
+        self.total_versions = message.versions.total
+        for version in fresh:
+            self.table.add_row(*self.row(version), key=version.id)
+
+    def show_header(self) -> None:
+        prompt = self.prompt
+        if prompt is None:
+            return
+        now = self.papp.clock()
+        text = Text(no_wrap=False)
+        text.append(prompt.name, style="bold")
+        text.append(f"  {prompt.template_structure} · {prompt.version_count} version"
+                    f"{'' if prompt.version_count == 1 else 's'}", style="dim")
+        if prompt.latest_version:
+            age = fmt_age(prompt.latest_version.created_at, now)
+            text.append(f" · latest {prompt.latest_version.label} "
+                        f"{'just now' if age == 'now' else age + ' ago'}", style="dim")
+        if len(self.versions) < self.total_versions:
+            text.append(f" · {len(self.versions)} of {self.total_versions} loaded", style="dim")
+        if prompt.description:
+            text.append("\n")
+            text.append(one_line(prompt.description, 200), style="italic")
+        text.append("\n")
+        if prompt.tags:
+            text.append("tags ", style="dim")
+            text.append(one_line(", ".join(prompt.tags), 60))
+            text.append("  ")
+        if prompt.owners:
+            colors = self.colors
+            for owner in prompt.owners:
+                text.append_text(env_badge(owner.environment, colors.get(owner.environment.lower())))
+                text.append(f" v{owner.version_number} ")
+        else:
+            text.append("no environment serves this prompt", style="dim")
+        self.query_one("#prompt-header", Static).update(text)
+
+    def row(self, version: Version) -> list[Text]:
+        return [
+            Text(version.label, style="bold"),
+            env_badges(version.environments, self.colors),
+            Text(version.commit, style="dim"),
+            Text(fmt_time(version.created_at)),
+            cell(version.created_by, 10),
+            cell(version.change_description, 22),
+        ]
+
+    @on(DataTable.RowHighlighted, "#versions-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_selected()
+        if (not self.loading_more and len(self.versions) < self.total_versions
+                and event.cursor_row >= len(self.versions) - min(20, self.papp.page_size // 2)):
+            self.loading_more = True
+            size = self.papp.page_size
+            self.fetch_more(len(self.versions) // size + 1, size)
+
+    def show_selected(self) -> None:
+        version = self.selected
+        view = self.query_one("#version-view", TextView)
+        if version is None:
+            self._shown_version = None
+            view.update(Text())
+            return
+        if version.id == self._shown_version:
+            return
+        self._shown_version = version.id
+        text = Text()
+        text.append(version.label, style="bold")
+        text.append(f" · {version.commit} · {version.type}", style="dim")
+        text.append(f"\ncreated {fmt_time(version.created_at)} by ", style="dim")
+        text.append(version.created_by)
+        if version.change_description:
+            text.append("\nchange ", style="dim")
+            text.append(version.change_description)
+        if version.environments:
+            text.append("\nserves ", style="dim")
+            text.append_text(env_badges(version.environments, self.colors))
+        if version.tags:
+            text.append("\ntags ", style="dim")
+            text.append(", ".join(version.tags))
+        text.append("\nvariables ", style="dim")
+        text.append(", ".join(version.variables) if version.variables else "none")
+        if version.metadata:
+            text.append("\nmetadata ", style="dim")
+            text.append(metadata_text(version.metadata))
+        text.append("\n" + "─" * 20 + " template\n", style="dim")
+        text.append_text(highlight_template(version.template))
+        view.update(text)
+
+    # --- e: set the environments of the selected version --------------------------------------
+
+    def need_version(self, what: str) -> Version | None:
+        version = self.selected
+        if version is None:
+            self.notify(f"No version selected to {what}; press n to write one.", severity="warning",
+                        markup=False)
+        return version
+
+    def action_environments(self) -> None:
+        if not self.writable("move environments"):
+            return
+        version = self.need_version("move environments to")
+        if version is not None:
+            self.prepare_move(version.id)
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def prepare_move(self, version_id: str) -> None:
+        def run() -> MovePrepared:
+            version = self.library.get_version(version_id)
+            envs = self.library.list_environments()
+            owners = self.library.owners(version.prompt_id)
+            others = sorted({o.version_id for o in owners if o.version_id != version_id})
+            owner_versions = ({v.id: v for v in self.library.get_versions_by_ids(others)}
+                              if others else {})
+            return MovePrepared(version, envs, owners, owner_versions)
+
+        self.deliver("read the current owners", run)
+
+    def on_move_prepared(self, message: MovePrepared) -> None:
+        version = message.version
+        owners = {o.environment.lower(): o for o in message.owners}
+        shown = {e.name: (owners[e.name.lower()].version_id if e.name.lower() in owners else None)
+                 for e in message.environments}
+
+        def picked(selected: list[str] | None) -> None:
+            if selected is None:
+                return
+            wanted = {s.lower() for s in selected}
+            changes = []
+            for env in message.environments:
+                owner = owners.get(env.name.lower())
+                owner_id = owner.version_id if owner else None
+                if env.name.lower() in wanted and owner_id != version.id:
+                    changes.append(EnvChange(env, "take", message.owner_versions.get(owner_id or ""),
+                                             owner_id))
+                elif env.name.lower() not in wanted and owner_id == version.id:
+                    changes.append(EnvChange(env, "clear", version, owner_id))
+            if not changes:
+                self.notify("Nothing to change: the version already owns exactly those "
+                            "environments.", markup=False)
+                return
+
+            def confirmed(answer: dict | None) -> None:
+                if not answer:
+                    return
+                lib = self.library
+                self.write(
+                    "move", f"move environments to {version.label}",
+                    lambda: lib.set_version_environments(
+                        version.id, selected, expected_owners=shown,
+                        confirm_protected=answer["confirm_protected"]),
+                    context=version.id,
+                )
+
+            self.app.push_screen(MoveReviewDialog(version, changes), confirmed)
+
+        self.app.push_screen(EnvironmentsPicker(version, message.environments, owners), picked)
+
+    def done_move(self, result: MoveResult, version_id: str) -> None:
+        self.notify(f"{result.version.label}: {describe_moves(result.moves)}", title="Moved",
+                    markup=False)
+        self.load(version_id)
+
+    # --- x: clear an environment -------------------------------------------------------------
+
+    def action_clear_environment(self) -> None:
+        if not self.writable("clear an environment"):
+            return
+        prompt = self.prompt
+        if prompt is None:
+            return
+        if not prompt.owners:
+            self.notify("No environment serves a version of this prompt; nothing to clear.",
+                        markup=False)
+            return
+        colors = self.colors
+        options = []
+        for owner in prompt.owners:
+            label = env_badge(owner.environment, colors.get(owner.environment.lower()))
+            label.append("  ")
+            label.append_text(describe_owner(owner))
+            options.append((owner.environment, label))
+        selected = self.selected
+        first_mine = next((o.environment for o in prompt.owners
+                           if selected is not None and o.version_id == selected.id), None)
+
+        def chosen(env_name: str | None) -> None:
+            if env_name is None:
+                return
+            owner = prompt.owner_of(env_name)
+            env = next((e for e in self.environments if e.name.lower() == env_name.lower()), None)
+            if owner is None:
+                return
+            body = Text()
+            body.append(env_name, style="bold")
+            body.append(f" will serve nothing of ")
+            body.append(one_line(prompt.name, 40), style="bold")
+            body.append(f" (it serves v{owner.version_number} now). The clearing is recorded.")
+
+            def go(ok: bool | None) -> None:
+                if not ok:
+                    return
+                lib = self.library
+                protected = bool(env and env.protected)
+                self.write(
+                    "clear", f"clear {env_name}",
+                    lambda: lib.clear_environment(prompt.id, env_name,
+                                                  expected_owner=owner.version_id,
+                                                  confirm_protected=protected),
+                )
+
+            if env is not None and env.protected:
+                self.app.push_screen(TypeNameDialog(f"Clear {env_name}?", body, [env_name],
+                                                    yes="Clear"), go)
+            else:
+                self.app.push_screen(ConfirmDialog(f"Clear {env_name}?", body, yes="Clear"), go)
+
+        self.app.push_screen(ChoiceDialog("Clear which environment?", options,
+                                          highlighted=first_mine), chosen)
+
+    def done_clear(self, moves: tuple[MoveRecord, ...], _context: object) -> None:
+        self.notify(describe_moves(moves), title="Cleared", markup=False)
+        self.reload()
+
+    # --- n: new version ----------------------------------------------------------------------
+
+    def action_new_version(self) -> None:
+        if not self.writable("write a new version"):
+            return
+        prompt = self.prompt
+        if prompt is None:
+            return
+        base = self.selected
+        template = base.template if base else ""
+
+        def saved(answer: dict | None) -> None:
+            if not answer:
+                return
+            lib = self.library
+            self.write(
+                "new_version", f"write a new version of {one_line(prompt.name, 40)}",
+                lambda: lib.create_version(
+                    prompt.name, answer["template"], type=base.type if base else "mustache",
+                    metadata=base.metadata if base else None,
+                    change_description=answer["change_description"]),
+            )
+
+        self.app.push_screen(NewVersionScreen(prompt.name, template, base.label if base else None),
+                             saved)
+
+    def done_new_version(self, result: MoveResult, _context: object) -> None:
+        if result.version.prompt_id != self.prompt_id:
+            self.notify(f"The prompt was renamed meanwhile: {result.version.label} went to a new "
+                        f"prompt named {result.version.prompt_name}.", severity="warning",
+                        markup=False)
+        else:
+            self.notify(f"Wrote {result.version.label}", markup=False)
+        self.load(result.version.id)
+
+    # --- R: restore ----------------------------------------------------------------------------
+
+    def action_restore(self) -> None:
+        if not self.writable("restore a version"):
+            return
+        version = self.need_version("restore")
+        if version is None:
+            return
+        body = Text(f"Restore {version.label}? This writes a new version with the template, type "
+                    f"and metadata of {version.label} (\"Restored from {version.label}\"). "
+                    "Tags and environments are not copied.")
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                lib = self.library
+                self.write("restore", f"restore {version.label}",
+                           lambda: lib.restore_version(version.id), context=version.label)
+
+        self.app.push_screen(ConfirmDialog(f"Restore {version.label}?", body, yes="Restore"), go)
+
+    def done_restore(self, version: Version, old_label: str) -> None:
+        self.notify(f"Restored {old_label} as {version.label}", markup=False)
+        self.load(version.id)
+
+    # --- t: tags -----------------------------------------------------------------------------
+
+    def action_tags(self) -> None:
+        if not self.writable("edit tags"):
+            return
+        prompt = self.prompt
+        if prompt is None:
+            return
+        version = self.selected
+
+        def saved(answer: dict | None) -> None:
+            if not answer or (answer["prompt"] is None and answer["version"] is None):
+                return
+            lib = self.library
+
+            def run() -> None:
+                if answer["prompt"] is not None:
+                    lib.update_prompt(prompt.id, tags=answer["prompt"])
+                if answer["version"] is not None and version is not None:
+                    lib.update_version_tags([version.id], answer["version"])
+
+            self.write("tags", "save tags", run)
+
+        self.app.push_screen(
+            TagsDialog(prompt.name, prompt.tags, version.label if version else None,
+                       version.tags if version else ()),
+            saved,
+        )
+
+    def done_tags(self, _result: object, _context: object) -> None:
+        self.notify("Tags saved", markup=False)
+        self.reload()
+
+    # --- d: diff -------------------------------------------------------------------------------
+
+    def action_diff(self) -> None:
+        version = self.need_version("diff")
+        prompt = self.prompt
+        if version is None or prompt is None:
+            return
+        options: list[tuple[str, Text]] = []
+        colors = self.colors
+        for owner in prompt.owners:
+            label = Text("owner of ")
+            label.append_text(env_badge(owner.environment, colors.get(owner.environment.lower())))
+            label.append(f"  v{owner.version_number}", style="bold")
+            options.append((f"env:{owner.environment}", label))
+        for other in self.versions:
+            if other.id == version.id:
+                continue
+            label = Text(other.label, style="bold")
+            label.append(f"  {other.commit}  ", style="dim")
+            label.append(one_line(other.change_description, 40))
+            options.append((f"version:{other.id}", label))
+        if not options:
+            self.notify("There is no other version to compare with.", markup=False)
+            return
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            kind, _, ref = key.partition(":")
+            if kind == "version":
+                other = next(v for v in self.versions if v.id == ref)
+                self.show_diff(f"{other.label} → {version.label}", other, version, other.label)
+                return
+            owner = prompt.owner_of(ref)
+            if owner is None:
+                return
+            label = f"{ref} (v{owner.version_number})"
+            loaded = next((v for v in self.versions if v.id == owner.version_id), None)
+            if loaded is not None:
+                self.show_diff(f"{label} → {version.label}", loaded, version, label)
+            else:
+                self.fetch_diff(owner.version_id, version, label)
+
+        self.app.push_screen(ChoiceDialog(f"Diff {version.label} against…", options), chosen)
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def fetch_diff(self, version_id: str, new: Version, label: str) -> None:
+        def run() -> DiffReady:
+            return DiffReady(f"{label} → {new.label}", self.library.get_version(version_id), new,
+                             label)
+
+        self.deliver("load the version to compare", run)
+
+    def on_diff_ready(self, message: DiffReady) -> None:
+        self.show_diff(message.title, message.old, message.new, message.old_label)
+
+    def show_diff(self, title: str, old: Version, new: Version, old_label: str) -> None:
+        self.app.push_screen(DiffScreen(f"Diff {title}", version_diff(old, new, old_label)))
+
+    # --- h: history ----------------------------------------------------------------------------
+
+    def action_prompt_history(self) -> None:
+        if self.prompt is not None:
+            self.papp.action_show_history(prompt=self.prompt.name)

@@ -323,11 +323,10 @@ class NewVersionScreen(Dialog):
             title.append(f" (from {self.based_on})")
         with Vertical(classes="dialog -full"):
             yield Label(title, classes="dialog-title")
-            yield TextArea(self.template, id="template", soft_wrap=True, show_line_numbers=True,
-                           tab_behavior="indent")
+            yield TextArea(self.template, id="template", soft_wrap=True, show_line_numbers=True)
             yield Input(id="change", placeholder="change description (optional)")
             yield Static("", id="form-error", classes="dialog-error")
-            yield Label(Text("ctrl+s saves · esc cancels · tab in the editor indents"),
+            yield Label(Text("ctrl+s saves · tab moves to the change description · esc cancels"),
                         classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -753,6 +753,7 @@ class PromptLibrary:
         self._check_position(position)
 
         def run(conn: Connection, ws: int) -> Environment:
+            self._lock_registry(conn, ws)
             rows = conn.execute(
                 sa.select(E.c.id, E.c.name, E.c.name_key).where(E.c.workspace_id == ws)
                 .order_by(E.c.position, E.c.name_key).with_for_update()
@@ -809,6 +810,7 @@ class PromptLibrary:
             self._check_position(position)
 
         def run(conn: Connection, ws: int) -> Environment:
+            self._lock_registry(conn, ws)
             env = self._env_by_name(conn, ws, name, lock=True)
             if env.protected and values.get("protected") is False and not confirm_protected:
                 raise Conflict(f"environment '{env.name}' is protected; lifting its protection "
@@ -841,8 +843,9 @@ class PromptLibrary:
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
 
         def run(conn: Connection, ws: int) -> EnvironmentDeleted:
+            self._lock_registry(conn, ws)
             env = self._env_by_name(conn, ws, name)
-            # Fixed lock order: prompts by id, then the environment.
+            # Fixed lock order: the registry, prompts by id, then the environment.
             owning = conn.execute(
                 sa.select(O.c.prompt_id).where(O.c.environment_id == env.id)
             ).scalars().all()
@@ -1110,6 +1113,14 @@ class PromptLibrary:
         served = (sa.select(sa.func.count()).where(O.c.environment_id == E.c.id)
                   .scalar_subquery().label("prompt_count"))
         return conn.execute(sa.select(E, served).where(E.c.id == env_id)).one()
+
+    @staticmethod
+    def _lock_registry(conn: Connection, ws: int) -> None:
+        """Changes of the registry queue on the workspace row (PostgreSQL; SQLite's BEGIN
+        IMMEDIATE already serialises writes), so the limit of 100 and dense positions hold:
+        a FOR UPDATE on the existing rows would not see one inserted meanwhile. NO KEY UPDATE,
+        so writers whose foreign keys point at the workspace are not held up."""
+        conn.execute(sa.select(W.c.id).where(W.c.id == ws).with_for_update(key_share=True))
 
     def _write_positions(self, conn: Connection, order: Sequence[str]) -> None:
         current = dict(conn.execute(sa.select(E.c.id, E.c.position).where(E.c.id.in_(order))).all())

@@ -238,7 +238,8 @@ async def test_read_only_refuses_new_prompt_and_says_why(db):
 
 
 async def test_read_only_empty_database_says_nothing_can_be_created(db):
-    open_library(db).close()  # creates the schema and workspace
+    with open_library(db) as lib:
+        lib.open()  # creates the schema and the workspace
     library = open_library(db, read_only=True)
     app = make_app(library)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -65,9 +65,11 @@ class HistoryScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("History", style="bold"), classes="screen-title")
         with Horizontal(id="history-filters"):
-            yield Input(self.filters.prompt, id="filter-prompt", placeholder="prompt")
-            yield Input(self.filters.environment, id="filter-environment", placeholder="environment")
-            yield Input(self.filters.actor, id="filter-actor", placeholder="user")
+            yield Input(self.filters.prompt, id="filter-prompt", placeholder="prompt (/ or p)",
+                        compact=True)
+            yield Input(self.filters.environment, id="filter-environment",
+                        placeholder="environment (v)", compact=True)
+            yield Input(self.filters.actor, id="filter-actor", placeholder="user (u)", compact=True)
         yield KeyTable(id="history-table")
         yield Static(id="history-empty", classes="empty-state -hidden")
         yield Static(id="history-info", classes="info-line")

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from promptenv_tui.domain import Environment, Page, Prompt, PromptDetail
 
-from .base import BaseScreen, KeyTable, StatusLine
+from .base import BaseScreen, Failed, KeyTable, StatusLine
 from .dialogs import NewPromptDialog
 from .formatting import cell, env_style, fmt_age, fmt_time, one_line
 
@@ -68,11 +68,12 @@ class PromptsScreen(BaseScreen):
         self.loading_more = False
         self._debounce: Timer | None = None
         self._columns_key: tuple | None = None
+        self.load_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Prompts", style="bold"), id="prompts-title", classes="screen-title")
         yield Input(id="prompts-filter", placeholder="filter by name (enter: back to the table)",
-                    classes="-hidden")
+                    classes="-hidden", compact=True)
         yield KeyTable(id="prompts-table", fixed_columns=1)
         yield Static(id="prompts-empty", classes="empty-state -hidden")
         yield Static(id="prompts-info", classes="info-line")
@@ -127,6 +128,7 @@ class PromptsScreen(BaseScreen):
         if message.query != self.query_state:
             return  # an answer to a filter the user has since changed
         self._loaded_once = True
+        self.load_error = None
         table = self.table
         if message.environments is not None:
             self.environments = message.environments
@@ -151,8 +153,13 @@ class PromptsScreen(BaseScreen):
         table.restore_cursor(keep)
         self.show_info()
 
-    def after_failure(self, message) -> None:
+    def after_failure(self, message: Failed) -> None:
         self.loading_more = False
+        if not message.doing.startswith("load more"):
+            self.load_error = str(message.error)
+            self.prompts = []
+            self.total = 0
+            self.table.clear()
         self.show_info()
 
     def build_columns(self) -> None:
@@ -209,7 +216,11 @@ class PromptsScreen(BaseScreen):
         empty = self.query_one("#prompts-empty", Static)
         search = self.query_state.search
         if not self.prompts:
-            if search:
+            if self.load_error:
+                text = Text("Could not load the prompts:\n")
+                text.append(self.load_error)
+                text.append("\nPress r to try again, ctrl+q to quit.")
+            elif search:
                 text = Text("No prompt name contains “")
                 text.append(search, style="bold")
                 text.append("”.\nPress esc to clear the filter, or n to create a prompt.")

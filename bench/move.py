@@ -26,14 +26,18 @@ from uuid6 import uuid7
 
 from promptenv_tui.domain import Conflict, PromptLibrary
 from promptenv_tui.domain.invariants import check_invariants
+from promptenv_tui.domain.schema import moves as M
+from promptenv_tui.domain.schema import ownerships as O
 from promptenv_tui.domain.schema import prompts as P
 from promptenv_tui.domain.schema import versions as V
 
 ADMIN = "postgresql://root@127.0.0.1:5432/test"
 
 
-def seed(lib: PromptLibrary, n_prompts: int, n_versions: int) -> list[list[str]]:
-    """Bulk-load prompts and versions in one transaction; returns version ids per prompt."""
+def seed(lib: PromptLibrary, n_prompts: int, n_versions: int, *, owners: bool = False) -> list[list[str]]:
+    """Bulk-load prompts and versions in one transaction; returns version ids per prompt. With
+    ``owners``, development/staging/production are given to the last three versions, each with
+    its move record (so the history replays to the owners)."""
     ws = lib._ws()
     now = datetime.now(timezone.utc)
     prompt_rows, version_rows, ids = [], [], []
@@ -53,10 +57,27 @@ def seed(lib: PromptLibrary, n_prompts: int, n_versions: int) -> list[list[str]]
                                      created_at=now, created_by="bench"))
         ids.append(vids)
 
+    owner_rows, move_rows = [], []
+    if owners:
+        envs = {e.name: e.id for e in lib.list_environments()}
+        for (p, vids) in zip(prompt_rows, ids):
+            for back, env in enumerate(("production", "staging", "development"), start=3):
+                if env not in envs or len(vids) < back:
+                    continue
+                n = len(vids) - back + 1
+                owner_rows.append(dict(prompt_id=p["id"], environment_id=envs[env], version_id=vids[n - 1],
+                                       workspace_id=ws, since=now, by="bench"))
+                move_rows.append(dict(workspace_id=ws, batch=str(uuid.uuid4()), at=now, actor="bench",
+                                      action="assign", cause="set", prompt_id=p["id"], prompt_name=p["name"],
+                                      prompt_key=p["name_key"], environment_id=envs[env], environment_name=env,
+                                      from_version_id=None, from_version_number=None,
+                                      to_version_id=vids[n - 1], to_version_number=n, reason=None))
+
     def load(conn, _ws):
         conn.execute(sa.insert(P), prompt_rows)
-        for start in range(0, len(version_rows), 5000):
-            conn.execute(sa.insert(V), version_rows[start:start + 5000])
+        for rows, table in ((version_rows, V), (owner_rows, O), (move_rows, M)):
+            for start in range(0, len(rows), 5000):
+                conn.execute(sa.insert(table), rows[start:start + 5000])
 
     lib._write(load)
     return ids

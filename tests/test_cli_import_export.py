@@ -9,7 +9,6 @@ import pytest
 
 from promptenv_tui import cli
 from promptenv_tui.domain import PromptLibrary
-from promptenv_tui.domain import interchange as ix
 from promptenv_tui.domain.invariants import check_invariants
 
 from interchange_support import CSV_2023, HISTORY, counts, doc, prompt, shared_file, version
@@ -163,3 +162,41 @@ def test_real_csv_through_the_command(fresh_url: str, capsys) -> None:
     assert out.splitlines()[0].startswith(
         "skipped: awesome-prompts-2023.csv: row 157 (line 158) 'Python Interpreter'")
     assert "161 new prompts" in out and "162 new versions" in out
+
+
+class _Terminal:
+    """A stand-in for a terminal's stderr."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_on_a_terminal(run, tmp_path, monkeypatch) -> None:
+    many = doc(*[prompt(f"P{i}", version(f"text {i}")) for i in range(300)])
+    path = _file(tmp_path, "many.json", many)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, out, _ = run("import", str(path))
+    assert code == 0 and "300 new prompts" in out
+    assert "\rchecking [" in terminal.text and "] 300/300" in terminal.text
+    assert "\rwriting  [##############################] 300/300" in terminal.text
+    assert terminal.text.endswith("\r")  # the bar is wiped when done
+
+
+def test_import_from_stdin(run, monkeypatch) -> None:
+    import io
+
+    data = json.dumps(GOOD).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run("import", "-")
+    assert code == 0 and "2 new prompts" in out

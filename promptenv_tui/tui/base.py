@@ -88,6 +88,14 @@ class KeyTable(DataTable):
             self.move_cursor(row=row, animate=False, scroll=True)
 
 
+def middle_ellipsis(text: str, limit: int) -> str:
+    """``sqlite:////home/…/promptenv.db``: the start and the end are what tell paths apart."""
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "…" + text[-(limit - head - 1):]
+
+
 class StatusLine(Static):
     """Database (password hidden), workspace, user and read-only state."""
 
@@ -102,7 +110,7 @@ class StatusLine(Static):
         text.append(library.actor, style="bold")
         text.append("  times UTC", style="dim")
         text.append("  db ", style="dim")
-        text.append(library.display_url)
+        text.append(middle_ellipsis(library.display_url, 56))
         super().__init__(text, classes="status-line")
 
 

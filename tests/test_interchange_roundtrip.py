@@ -215,3 +215,11 @@ def test_chat_templates_are_checked_as_chat(library: PromptLibrary) -> None:
     with pytest.raises(ix.ImportRejected) as caught:
         ix.import_document(library, structure)
     assert caught.value.report.problems[0].kind == "structure"
+
+
+def test_new_prompts_take_their_dates_from_the_versions(library: PromptLibrary) -> None:
+    ix.import_document(library, _rich_doc())
+    prompt = library.get_prompt_by_name("Support reply").prompt
+    assert prompt.created_at == datetime(2024, 1, 2, 8, 0, tzinfo=timezone.utc)
+    assert prompt.updated_at == datetime(2024, 2, 1, 9, 30, tzinfo=timezone.utc)
+    assert [p.name for p in library.list_prompts(sort="updated").items][-1] == "Support reply"

@@ -747,6 +747,9 @@ class _PromptState:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     created_at: datetime | None = None
+    """New prompts: when their oldest version was written (the file's history, not today)."""
+    updated_at: datetime | None = None
+    """New prompts: when their newest version was written."""
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     touched: bool = False
 
@@ -972,6 +975,8 @@ class _Importer:
                 state.versions.append(stored)
                 if state.created_at is None or created_at < state.created_at:
                     state.created_at = created_at
+                if state.updated_at is None or created_at > state.updated_at:
+                    state.updated_at = created_at
                 target = (stored.id, stored.number)
             for env in version.environments:
                 self.owners[(state.id, rules.name_key(env))] = target
@@ -1021,8 +1026,8 @@ class _Importer:
                         dict(id=s.id, workspace_id=self.ws, name=s.name, name_key=s.key,
                              description=s.description, tags=s.tags,
                              template_structure=s.structure, version_counter=s.counter,
-                             created_at=s.created_at or ts, created_by=lib.actor, updated_at=ts,
-                             updated_by=lib.actor) for s in fresh])
+                             created_at=s.created_at or ts, created_by=lib.actor,
+                             updated_at=s.updated_at or ts, updated_by=lib.actor) for s in fresh])
                 except IntegrityError:
                     # Someone created one of these prompts meanwhile: plan again from the start.
                     raise RetryTransaction() from None

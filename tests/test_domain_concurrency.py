@@ -231,6 +231,24 @@ def test_moves_racing_a_forced_environment_deletion(url, make_library):
     assert_invariants(url)
 
 
+def test_threads_opening_a_new_sqlite_file_at_once(tmp_path):
+    """Connections racing to switch a brand-new file to WAL: SQLite says 'database is locked'
+    at once (no busy wait) to all but one; none of them may fail."""
+    from promptenv_tui.domain.db import Database
+
+    for trial in range(60):
+        url = f"sqlite:///{tmp_path / f'new-{trial}.db'}"
+
+        def work(i: int) -> str:
+            database = Database(url)
+            try:
+                return database.read(lambda conn: conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+            finally:
+                database.close()
+
+        assert run_threads(8, work) == ["wal"] * 8
+
+
 # --- locks held by someone else -----------------------------------------------------------------
 
 

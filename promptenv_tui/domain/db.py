@@ -103,10 +103,25 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
+    _sqlite_wal(cur)
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _sqlite_wal(cur: sqlite3.Cursor) -> None:
+    """Switch the file to WAL (it stays so). SQLite answers 'database is locked' at once, without
+    waiting, when connections race to switch a new file: try again until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005 + random.random() * 0.01)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -200,6 +200,40 @@ def test_concurrent_reorders_keep_positions_dense(url, make_library):
     assert [e.position for e in envs] == list(range(10))
 
 
+def test_versions_and_moves_racing_the_deletion_of_their_prompt(url, make_library):
+    """create_version creates a missing prompt, so writers racing a deletion either add to the
+    prompt before it goes or start it anew; nobody gets anything but a domain answer."""
+    libs = [make_library(actor=f"w{i}") for i in range(5)]
+    libs[0].create_version("Phoenix", "first", environments=["staging"])
+
+    def work(i: int) -> Counter:
+        done = Counter()
+        for k in range(12):
+            if i == 4:
+                try:
+                    libs[i].delete_prompt(libs[i].get_prompt_by_name("Phoenix").prompt.id)
+                    done["deleted"] += 1
+                except NotFound:
+                    done["already gone"] += 1
+                time.sleep(0.01)
+                continue
+            try:
+                result = libs[i].create_version("Phoenix", f"{i}/{k}", environments=["staging"])
+                done["created"] += 1
+                libs[i].set_version_environments(result.version.id, ["development"])
+            except NotFound:
+                done["gone"] += 1  # the move found its version deleted
+        return done
+
+    results = run_threads(5, work)
+    assert sum(r["created"] for r in results) == 48
+    prompts = libs[0].list_prompts(search="phoenix").items
+    for p in prompts:
+        numbers = [v.number for v in libs[0].list_versions(p.id, oldest_first=True, size=100).items]
+        assert numbers == list(range(1, len(numbers) + 1))
+    assert_invariants(url)
+
+
 def test_moves_racing_a_forced_environment_deletion(url, make_library):
     setup = make_library(actor="setup")
     setup.create_environment("qa")

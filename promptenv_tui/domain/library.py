@@ -580,7 +580,9 @@ class PromptLibrary:
 
         def run(conn: Connection, ws: int) -> Version:
             old = self._load_version(conn, ws, version_id)
-            prompt = conn.execute(sa.select(P).where(P.c.id == old.prompt_id)).one()
+            prompt = conn.execute(sa.select(P).where(P.c.id == old.prompt_id)).first()
+            if prompt is None:  # deleted just now: start over, and find the version gone
+                raise RetryTransaction()
             return self._insert_version(
                 conn, ws, prompt, template=old.template, type=old.type, metadata=old.metadata,
                 change_description=f"Restored from v{old.number}", tags=[], commit=None,
@@ -1177,7 +1179,9 @@ class PromptLibrary:
             sa.update(P).where(P.c.id == prompt.id)
             .values(version_counter=P.c.version_counter + 1, updated_at=ts, updated_by=self.actor)
             .returning(P.c.version_counter)
-        ).scalar_one()
+        ).scalar()
+        if number is None:  # deleted by a transaction that committed while we waited for its lock
+            raise RetryTransaction()
         taken = set(conn.execute(sa.select(V.c.commit).where(V.c.prompt_id == prompt.id)).scalars())
         vid = uuid7()
         if commit is not None:

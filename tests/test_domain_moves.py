@@ -31,6 +31,11 @@ def described(result) -> list[str]:
     return sorted(m.describe() for m in result.moves)
 
 
+def move_rows_as_records(library):
+    """The prompt's move records, oldest first, as the history returns them."""
+    return list(reversed(library.history(prompt="Greeting").items))
+
+
 # --- the normal cases ------------------------------------------------------------------------
 
 
@@ -100,9 +105,6 @@ def test_moving_an_environment_back_to_an_older_version(library, g, url):
         "staging: nobody → v1", "staging: v1 → v3", "staging: v3 → v1"]
     assert_invariants(url)
 
-
-def move_rows_as_records(library):
-    return list(reversed(library.history(prompt="Greeting").items))
 
 
 def test_clear_everything_with_an_empty_set(library, g, url):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -26,7 +27,6 @@ def test_create_prompt_without_a_template(library):
     assert detail.latest_version is None
     assert p.created_by == p.updated_by == "tester"
     assert p.created_at.tzinfo is not None
-    import uuid
     assert uuid.UUID(p.id).version == 7
 
 

@@ -156,7 +156,7 @@ async def test_status_line_names_workspace_user_and_read_only(tmp_path):
 
 @pytest.mark.parametrize("screen_key, expected", [
     ((), ["Filter", "New prompt", "Sort", "Quit", "Refresh"]),
-    (("enter",), ["Environments", "Clear env", "New version", "Restore", "Tags", "Diff",
+    (("enter",), ["Set envs", "Env registry", "Clear env", "New version", "Restore", "Tags", "Diff",
                   "History", "Back", "Refresh"]),
     (("E",), ["New", "Edit", "Move up", "Move down", "Delete", "Back", "Refresh"]),
     (("H",), ["Filter", "Prompt filter", "Env filter", "User filter", "Clear filters", "Back"]),
@@ -171,7 +171,7 @@ async def test_question_mark_lists_the_keys_of_the_current_screen(tmp_path, scre
         await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        shown = [description for _key, description, _where in app.screen.rows]
+        shown = [description.split(" — ")[0] for _key, description, _where in app.screen.rows]
         for description in expected + ["Keys", "Command palette"]:
             assert description in shown
         await pilot.press("escape")

@@ -51,7 +51,7 @@ async def test_moves_newest_first(library, moved):
         assert [c.plain for c in first[1:5]] == ["bob", "greeting", "development", "v3 → —"]
         assert screen.table.get_row(expected[1])[6].plain == "try [b]this[/b]"
         text = screen_text(app)
-        assert "summarise [draft]" in text
+        assert "summarise [draf" in text
         assert "6 of 6 moves, newest first" in text
         # The focus is on the table: keys are not typed into a filter.
         assert screen.focused is screen.table

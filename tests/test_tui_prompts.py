@@ -44,8 +44,10 @@ async def test_lists_prompts_with_versions_latest_and_environment_owners(library
         # Sorted by name; rows keyed by prompt id.
         assert table_keys(table) == [ids["empty"], ids["greeting"], ids["summary"], ids["rtl"]]
         envs = {e.name: e.id for e in library.list_environments()}
-        assert [str(c.label.plain).split(" ")[0] for c in table.ordered_columns] == [
-            "name", "vers", "latest", "development", "staging", "production", "tags", "updated"]
+        assert [c.key.value for c in table.ordered_columns] == [
+            "name", "versions", "latest", *(f"env:{e}" for e in envs.values()), "tags", "updated"]
+        assert [c.label.plain for c in table.ordered_columns][3:6] == [
+            "development"[:7] + "…", "staging", "production"[:7] + "…"]
         row = table.get_row(ids["greeting"])
         assert row[1].plain == "3"
         assert row[2].plain.startswith("v3 ")
@@ -55,7 +57,7 @@ async def test_lists_prompts_with_versions_latest_and_environment_owners(library
         assert table.get_cell(ids["summary"], f"env:{envs['production']}").plain == "·"
         text = screen_text(app)
         assert "summarise [draft]" in text  # markup-like names shown as typed
-        assert "onboarding, [co" in text
+        assert "onboarding, [" in text
         assert "4 of 4 prompts" in text
         assert "workspace default" in text and "user alice" in text
 
@@ -256,7 +258,7 @@ async def test_help_lists_every_key_of_the_screen(library):
         assert isinstance(app.screen, HelpScreen)
         shown = " ".join(description for _k, description, _w in app.screen.rows)
         for description in ("Filter", "New prompt", "Sort", "Reverse sort", "Refresh", "Quit",
-                            "Open", "Environments", "History", "Keys", "Command palette"):
+                            "Open", "Env registry", "History", "Keys", "Command palette"):
             assert description in shown
         await pilot.press("escape")
         assert isinstance(app.screen, PromptsScreen)

@@ -97,6 +97,11 @@ def seed(library: PromptLibrary) -> dict[str, str]:
 def freeze_times(path: Path) -> None:
     """Give every timestamp a fixed value so snapshots do not change from run to run."""
     with sqlite3.connect(path) as conn:
+        # The history is append-only (a trigger says so); lift that for this throw-away file only.
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' "
+                                "AND tbl_name='moves'").fetchall()
+        for name, _sql in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute("UPDATE environments SET created_at='2025-01-01 08:00:00.000000', "
                      "updated_at='2025-01-01 08:00:00.000000'")
         conn.execute("UPDATE prompts SET created_at='2025-01-02 09:00:00.000000', "
@@ -105,3 +110,5 @@ def freeze_times(path: Path) -> None:
                      "|| ' 09:30:00.000000'")
         conn.execute("UPDATE ownerships SET since='2025-01-08 10:00:00.000000'")
         conn.execute("UPDATE moves SET at=printf('2025-01-08 10:%02d:00.000000', id)")
+        for _name, sql in triggers:
+            conn.execute(sql)

@@ -40,8 +40,10 @@ class PromptEnvApp(App[None]):
     COMMANDS = App.COMMANDS | {PromptEnvCommands}
     BINDINGS = [
         Binding("question_mark", "show_keys", "Keys", id="help"),
-        Binding("E", "show_environments", "Environments", id="environments"),
-        Binding("H", "show_history", "History", id="history"),
+        Binding("E", "show_environments", "Env registry", id="environments",
+                tooltip="The Environments screen"),
+        Binding("H", "show_history", "History", id="history", tooltip="The History screen"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -95,26 +97,40 @@ class PromptEnvApp(App[None]):
         """``?``: every key that works on the current screen, with what it does."""
         if isinstance(self.screen, HelpScreen):
             return
-        rows: list[tuple[str, str, str]] = []
+        ours = {
+            binding.action
+            for cls in (*type(self.screen).__mro__, type(self))
+            if cls.__module__.startswith("promptenv_tui.")
+            for binding in cls.__dict__.get("BINDINGS", ())
+            if isinstance(binding, Binding)
+        }
+        rows: list[tuple[int, str, str, str]] = []
         seen: set[tuple[str, str]] = set()
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             binding = active.binding
             if binding.system:
                 continue
             description = binding.description or binding.action.replace("_", " ")
-            where = "app" if active.node is self else type(active.node).__name__
-            if where.endswith("Screen") or where in ("KeyTable",):
-                where = "screen" if where.endswith("Screen") else "table"
             display = self.get_key_display(binding)
             if (display, description) in seen:
                 continue
             seen.add((display, description))
-            rows.append((display, description, where))
-        rows.append((self.get_key_display(Binding("ctrl+p", "command_palette")), "Command palette", "app"))
-        order = {"screen": 0, "app": 1}
-        rows.sort(key=lambda row: order.get(row[2], 2))
+            if active.node is self:
+                where, rank = "app", 1
+            elif isinstance(active.node, Screen):
+                where, rank = "screen", 0
+            else:
+                where, rank = "table", 2
+            if binding.action not in ours and rank < 2:
+                rank = 3  # Textual's own (focus next, copy): last
+            if binding.tooltip:
+                description = f"{description} — {binding.tooltip}"
+            rows.append((rank, display, description, where))
+        rows.append((1, self.get_key_display(Binding("ctrl+p", "command_palette")),
+                     "Command palette", "app"))
+        rows.sort(key=lambda row: row[0])
         title = getattr(self.screen, "SCREEN_TITLE", type(self.screen).__name__)
-        self.push_screen(HelpScreen(title, rows))
+        self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
 
     # --- writes and errors -----------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class MessageDialog(Dialog):
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, id="message-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ok", variant="primary")
+                yield Button("OK", id="ok", variant="primary", compact=True)
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -96,8 +96,8 @@ class ConfirmDialog(Dialog):
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, id="confirm-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes_label + " (y)", id="yes", variant="warning")
-                yield Button(self.no_label + " (n)", id="no", variant="primary")
+                yield Button(self.yes_label + " (y)", id="yes", variant="warning", compact=True)
+                yield Button(self.no_label + " (n)", id="no", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -126,7 +126,8 @@ class ProtectedInputs(Vertical):
             label.append(name, style="bold")
             label.append(" is protected: type its name to confirm")
             yield Label(label)
-            yield Input(placeholder=name, id=f"protected-{i}", classes="protected-input")
+            yield Input(placeholder=name, id=f"protected-{i}", classes="protected-input",
+                        compact=True)
 
     @property
     def confirmed(self) -> bool:
@@ -156,8 +157,8 @@ class TypeNameDialog(Dialog):
                 yield ProtectedInputs(self.names)
                 yield Static("", id="protected-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes_label, id="yes", variant="error")
-                yield Button("Cancel", id="no", variant="primary")
+                yield Button(self.yes_label, id="yes", variant="error", compact=True)
+                yield Button("Cancel", id="no", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(".protected-input", Input).focus()
@@ -269,8 +270,8 @@ class NewPromptDialog(Dialog):
                 yield TextArea(id="template", soft_wrap=True, show_line_numbers=False)
                 yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Create (ctrl+s)", id="save", variant="success")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Create (ctrl+s)", id="save", variant="success", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -498,12 +499,14 @@ class MoveReviewDialog(Dialog):
             with VerticalScroll(id="review-scroll", classes="dialog-body"):
                 for change in self.changes:
                     yield Static(self._describe(change), classes="review-item")
-                if self.protected:
-                    yield ProtectedInputs(self.protected)
-                yield Static("", id="protected-error", classes="dialog-error")
+            if self.protected:
+                yield ProtectedInputs(self.protected)
+            yield Static("", id="protected-error", classes="dialog-error")
+            yield Label(Text("ctrl+s moves · esc cancels · tab/shift+tab reach the diffs to scroll"),
+                        classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Move (ctrl+s)", id="yes", variant="warning")
-                yield Button("Cancel (esc)", id="no", variant="primary")
+                yield Button("Move (ctrl+s)", id="yes", variant="warning", compact=True)
+                yield Button("Cancel (esc)", id="no", variant="primary", compact=True)
 
     def _describe(self, change: EnvChange) -> Text:
         out = Text(end="")
@@ -587,8 +590,8 @@ class EnvironmentForm(Dialog):
                                env.protected if env else False, id="env-protected")
                 yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="success")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#env-name", Input).focus()

@@ -79,10 +79,10 @@ class HistoryScreen(BaseScreen):
     def on_mount(self) -> None:
         table = self.table
         table.add_column("when", key="at", width=16)
-        table.add_column("user", key="actor", width=10)
-        table.add_column("prompt", key="prompt", width=18)
-        table.add_column("environment", key="environment", width=12)
-        table.add_column("change", key="change", width=13)
+        table.add_column("user", key="actor", width=9)
+        table.add_column("prompt", key="prompt", width=16)
+        table.add_column("environment", key="environment", width=11)
+        table.add_column("change", key="change", width=9)
         table.add_column("cause", key="cause", width=11)
         table.add_column("reason", key="reason")
         self.fetch(self.filters, self.papp.page_size, 1, None, False)
@@ -139,9 +139,9 @@ class HistoryScreen(BaseScreen):
         after = f"v{record.to_version_number}" if record.to_version_number else "—"
         return [
             Text(fmt_time(record.at)),
-            cell(record.actor, 10),
-            cell(record.prompt_name, 18),
-            cell(record.environment_name or "—", 12),
+            cell(record.actor, 9),
+            cell(record.prompt_name, 16),
+            cell(record.environment_name or "—", 11),
             Text(f"{before} → {after}", style=ACTION_STYLES.get(record.action, "")),
             Text(record.cause.replace("_", " "), style="dim"),
             cell(record.reason, 200),

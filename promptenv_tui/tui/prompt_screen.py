@@ -95,7 +95,7 @@ class PromptScreen(BaseScreen):
     SCREEN_TITLE = "Prompt"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("e", "environments", "Environments", id="set_environments",
+        Binding("e", "environments", "Set envs", id="set_environments",
                 tooltip="Set which environments the selected version owns"),
         Binding("x", "clear_environment", "Clear env", id="clear_environment",
                 tooltip="Take an environment away from its version"),

@@ -23,6 +23,7 @@ SORT_LABELS = {"name": "name", "version_count": "versions", "updated": "updated"
 # Which column header sorts by what (clicking a header).
 COLUMN_SORTS = {"name": "name", "versions": "version_count", "updated": "updated"}
 DEFAULT_DESCENDING = {"name": False, "version_count": True, "updated": True, "created": True}
+NAME_WIDTH = 20
 MORE_THRESHOLD = 20
 """Load the next page when the cursor comes this close to the last loaded row."""
 
@@ -177,14 +178,14 @@ class PromptsScreen(BaseScreen):
                 return Text(f"{text} {arrow}", style="bold")
             return Text(text)
 
-        table.add_column(label("name", "name"), key="name", width=24)
-        table.add_column(label("vers", "version_count"), key="versions", width=5)
-        table.add_column(label("latest", "created"), key="latest", width=9)
+        table.add_column(label("name", "name"), key="name", width=NAME_WIDTH)
+        table.add_column(label("vers", "version_count"), key="versions", width=4)
+        table.add_column(label("latest", "created"), key="latest", width=8)
         for env in self.environments:
-            width = min(max(len(env.name), 4), 11)
+            width = min(max(len(env.name), 4), 8)
             table.add_column(Text(one_line(env.name, width), style=env_style(env.color)),
                              key=f"env:{env.id}", width=width)
-        table.add_column("tags", key="tags", width=16)
+        table.add_column("tags", key="tags", width=14)
         table.add_column(label("updated", "updated"), key="updated", width=16)
 
     def row(self, prompt: Prompt) -> list[Text]:
@@ -197,7 +198,7 @@ class PromptsScreen(BaseScreen):
             latest_text.append(latest.label, style="bold")
             latest_text.append(f" {fmt_age(latest.created_at, now)}", style="dim")
         cells = [
-            cell(prompt.name, 24),
+            cell(prompt.name, NAME_WIDTH),
             Text(str(prompt.version_count), justify="right"),
             latest_text,
         ]
@@ -207,7 +208,7 @@ class PromptsScreen(BaseScreen):
                 cells.append(Text("·", style="dim"))
             else:
                 cells.append(Text(f"v{owner.version_number}", style=f"bold {env.color or ''}".strip()))
-        cells.append(cell(", ".join(prompt.tags), 16, style="italic"))
+        cells.append(cell(", ".join(prompt.tags), 14, style="italic"))
         cells.append(Text(fmt_time(prompt.updated_at), style="dim"))
         return cells
 

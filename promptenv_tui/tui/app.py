@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from promptenv_tui.domain import Conflict, PromptEnvError, PromptLibrary
 
@@ -80,10 +80,14 @@ class PromptEnvApp(App[None]):
     def action_show_prompts(self) -> None:
         from .prompts_screen import PromptsScreen
 
+        if isinstance(self.screen, ModalScreen):
+            return
         while len(self.screen_stack) > 1 and not isinstance(self.screen, PromptsScreen):
             self.pop_screen()
 
     def _open(self, screen_type: type[Screen], **kwargs: Any) -> None:
+        if isinstance(self.screen, ModalScreen):
+            return  # finish (or esc) the dialog first
         if isinstance(self.screen, screen_type) and not kwargs.get("prompt"):
             return
         current = self.screen

@@ -225,6 +225,12 @@ def test_expected_nobody_but_someone_owns_it(library, g, make_library):
         library.set_version_environments(g.v1.id, ["staging"], expected_owners={"staging": None})
 
 
+@pytest.mark.parametrize("name", ["latest", "v3", "", "pro duction"])
+def test_expected_owner_under_a_malformed_or_reserved_name_is_invalid(library, g, name):
+    with refused(library, InvalidInput):
+        library.set_version_environments(g.v1.id, ["staging"], expected_owners={name: None})
+
+
 def test_expected_owner_but_it_was_cleared(library, g, make_library):
     library.set_version_environments(g.v1.id, ["staging"])
     make_library(actor="bob").set_version_environments(g.v1.id, [])

@@ -172,6 +172,19 @@ def test_delete_prompt_removes_versions_and_ownerships_and_records_it(library, u
     assert ws == library._ws()
 
 
+def test_delete_prompt_serving_a_protected_environment_needs_confirmation(library, url):
+    v1 = library.create_prompt("Checkout", template="one").latest_version
+    library.set_version_environments(v1.id, ["production", "staging"], confirm_protected=True)
+    with refused(library, Conflict, reason="protected_environment", match="production"):
+        library.delete_prompt(v1.prompt_id)
+    with refused(library, Conflict, reason="protected_environment"):
+        library.delete_prompts([v1.prompt_id])
+    result = library.delete_prompt(v1.prompt_id, confirm_protected=True)
+    assert sorted(m.describe() for m in result.moves) == ["production: v1 → nobody",
+                                                          "staging: v1 → nobody"]
+    assert_invariants(url)
+
+
 def test_delete_prompt_without_owners_is_still_recorded(library):
     pid = library.create_prompt("Lonely", template="x").prompt.id
     (record,) = library.delete_prompt(pid).moves

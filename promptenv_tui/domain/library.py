@@ -363,15 +363,19 @@ class PromptLibrary:
 
         return self._write(run)
 
-    def delete_prompt(self, prompt_id: str, *, reason: str | None = None) -> DeleteResult:
+    def delete_prompt(self, prompt_id: str, *, reason: str | None = None,
+                      confirm_protected: bool = False) -> DeleteResult:
         """(7) The prompt, its versions and ownerships go; the history stays and says so."""
-        result = self.delete_prompts([prompt_id], reason=reason)
+        result = self.delete_prompts([prompt_id], reason=reason, confirm_protected=confirm_protected)
         if result.missing:
             raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
         return result
 
-    def delete_prompts(self, prompt_ids: Iterable[str], *, reason: str | None = None) -> DeleteResult:
-        """(8) Many at once, in one transaction; unknown ids are ignored and reported."""
+    def delete_prompts(self, prompt_ids: Iterable[str], *, reason: str | None = None,
+                       confirm_protected: bool = False) -> DeleteResult:
+        """(8) Many at once, in one transaction; unknown ids are ignored and reported. Deleting a
+        prompt that serves a protected environment takes it out of that environment, so it needs
+        ``confirm_protected`` like any other move out of it."""
         ids = rules.clean_batch(prompt_ids, "prompt id")
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
 
@@ -384,6 +388,12 @@ class PromptLibrary:
             ).all()
             batch = str(uuid7())
             owners = self._owner_rows(conn, [p.id for p in found])
+            guarded = sorted({f"'{p.name}' serves '{o.env_name}'" for p in found for o in owners
+                              if o.prompt_id == p.id and o.protected})
+            if guarded and not confirm_protected:
+                raise Conflict(f"{'; '.join(guarded)}, which is protected: deleting takes it out "
+                               "of it, which needs explicit confirmation",
+                               reason="protected_environment")
             records = []
             for p in found:
                 mine = [o for o in owners if o.prompt_id == p.id]
@@ -1030,6 +1040,8 @@ class PromptLibrary:
         if not expected:
             return
         registry = {r.name_key: r for r in state}
+        for name in expected:
+            rules.clean_env_name(name)  # blank, reserved or malformed: invalid, as in the set
         unknown = [n for n in expected if rules.name_key(str(n).strip()) not in registry]
         if unknown:
             raise self._unknown_envs(unknown, state)
@@ -1210,7 +1222,7 @@ class PromptLibrary:
             return []
         return conn.execute(
             sa.select(O.c.prompt_id, O.c.environment_id, O.c.version_id, O.c.since, O.c.by,
-                      V.c.version_number, E.c.name.label("env_name"))
+                      V.c.version_number, E.c.name.label("env_name"), E.c.protected)
             .join(V, V.c.id == O.c.version_id).join(E, E.c.id == O.c.environment_id)
             .where(O.c.prompt_id.in_(prompt_ids))
             .order_by(O.c.prompt_id, E.c.position, E.c.name_key)

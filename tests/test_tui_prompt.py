@@ -401,3 +401,31 @@ async def test_h_opens_the_history_of_this_prompt(library, ids):
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.filters.prompt == "greeting"
         assert app.screen.table.row_count == 4
+
+
+async def test_a_failed_new_version_gives_the_editor_back_with_the_text(library, ids):
+    from promptenv_tui.domain import StorageError
+
+    real = library.create_version
+
+    def down(*_args, **_kwargs):
+        raise StorageError("the database sqlite:///x.db is locked")
+
+    object.__setattr__(library, "create_version", down)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("n", *"Edited ", "tab", *"why [not]", "ctrl+s")
+        await settle(pilot)
+        assert "Could not write a new version of greeting: the database" in notices(app)
+        editor = app.screen
+        assert isinstance(editor, NewVersionScreen)
+        assert editor.query_one("#template").text.startswith("Edited Hi {{name}}")
+        assert editor.query_one("#change").value == "why [not]"
+        object.__setattr__(library, "create_version", real)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        latest = library.get_prompt(ids["greeting"]).latest_version
+        assert latest.template.startswith("Edited Hi {{name}}")
+        assert latest.change_description == "why [not]"

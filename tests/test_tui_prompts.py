@@ -192,6 +192,7 @@ async def test_new_prompt_creates_it_in_the_database_and_opens_it(library):
         await pilot.press("enter")
         await pilot.press(*"a description", "enter")
         await pilot.press(*"alpha, beta", "enter")
+        await pilot.press("tab")  # past the chat checkbox
         await pilot.press(*"Hello {{who}}")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -199,7 +200,7 @@ async def test_new_prompt_creates_it_in_the_database_and_opens_it(library):
         assert [p.name for p in page.items] == ["[b]x[/b] é 🎉"]
         prompt = page.items[0]
         assert prompt.tags == ("alpha", "beta") and prompt.description == "a description"
-        assert prompt.version_count == 1
+        assert prompt.version_count == 1 and prompt.template_structure == "text"
         assert library.get_prompt(prompt.id).latest_version.template == "Hello {{who}}"
         # It opens the new prompt.
         assert isinstance(app.screen, PromptScreen)
@@ -210,6 +211,29 @@ async def test_new_prompt_creates_it_in_the_database_and_opens_it(library):
         assert app.screen.table.cursor_key == prompt.id
 
 
+async def test_new_chat_prompt_with_an_invalid_template_is_refused_then_created(library):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"bot", "enter", "enter", "enter", "space", "tab", *"not json")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Invalid input" in [n.title for n in app._notifications]
+        assert library.list_prompts().total == 0
+        # The dialog comes back with what was typed.
+        dialog = app.screen
+        assert isinstance(dialog, NewPromptDialog)
+        assert dialog.query_one("#name").value == "bot" and dialog.query_one("#chat").value
+        assert dialog.query_one("#template").text == "not json"
+        dialog.query_one("#template").text = '[{"role": "system", "content": "Be {{tone}}"}]'
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        prompt = library.list_prompts().items[0]
+        assert prompt.template_structure == "chat"
+        assert library.get_prompt(prompt.id).latest_version.variables == ("tone",)
+
+
 async def test_new_prompt_with_a_taken_name_says_so_and_keeps_running(library):
     seed(library)
     app = make_app(library)
@@ -217,8 +241,10 @@ async def test_new_prompt_with_a_taken_name_says_so_and_keeps_running(library):
         await settle(pilot)
         await pilot.press("n", *"GREETING", "ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, PromptsScreen)
         assert "already exists" in notices(app)
+        assert isinstance(app.screen, NewPromptDialog)  # given back, to fix the name
+        await pilot.press("escape")
+        assert isinstance(app.screen, PromptsScreen)
         assert library.list_prompts().total == 4
 
 

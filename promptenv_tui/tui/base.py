@@ -212,6 +212,9 @@ class BaseScreen(Screen):
         self.papp.show_error(message.doing, message.error)
         # Whatever happened, show the truth again.
         self.reload()
+        retry = getattr(self, f"retry_{message.action}", None)
+        if retry is not None:
+            retry(message.context)
 
     def write(self, action: str, doing: str, fn: Callable[[], Any], context: Any = None) -> None:
         """Start a write (never cancelled); its result comes back as WriteDone/WriteFailed."""

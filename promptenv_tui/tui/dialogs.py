@@ -256,18 +256,27 @@ class NewPromptDialog(Dialog):
         Binding("ctrl+s", "save", "Create", priority=True),
     ]
 
+    def __init__(self, initial: dict | None = None) -> None:
+        """``initial``: what the user typed before (shown again after a failed create)."""
+        super().__init__()
+        self.initial = initial or {}
+
     def compose(self) -> ComposeResult:
+        given = self.initial
         with Vertical(classes="dialog -tall"):
             yield Label("New prompt", classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Label("Name")
-                yield Input(id="name", placeholder="e.g. support-greeting")
+                yield Input(given.get("name", ""), id="name", placeholder="e.g. support-greeting")
                 yield Label("Description (optional)")
-                yield Input(id="description")
+                yield Input(given.get("description") or "", id="description")
                 yield Label("Tags, comma-separated (optional)")
-                yield Input(id="tags")
+                yield Input(", ".join(given.get("tags", ())), id="tags")
+                yield Checkbox("Chat prompt (templates are JSON lists of {role, content} messages)",
+                               given.get("template_structure") == "chat", id="chat")
                 yield Label("Template of v1 (optional; leave empty to write it later)")
-                yield TextArea(id="template", soft_wrap=True, show_line_numbers=False)
+                yield TextArea(given.get("template") or "", id="template", soft_wrap=True,
+                               show_line_numbers=False)
                 yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create (ctrl+s)", id="save", variant="success", compact=True)
@@ -293,6 +302,7 @@ class NewPromptDialog(Dialog):
             "description": self.query_one("#description", Input).value or None,
             "tags": parse_tags(self.query_one("#tags", Input).value),
             "template": template if template.strip() else None,
+            "template_structure": "chat" if self.query_one("#chat", Checkbox).value else "text",
         })
 
     @on(Button.Pressed)
@@ -311,11 +321,13 @@ class NewVersionScreen(Dialog):
         Binding("ctrl+s", "save", "Save version", priority=True),
     ]
 
-    def __init__(self, prompt_name: str, template: str, based_on: str | None) -> None:
+    def __init__(self, prompt_name: str, template: str, based_on: str | None,
+                 change_description: str | None = None) -> None:
         super().__init__(classes="new-version-screen")
         self.prompt_name = prompt_name
         self.template = template
         self.based_on = based_on
+        self.change_description = change_description or ""
 
     def compose(self) -> ComposeResult:
         title = Text("New version of ")
@@ -325,7 +337,8 @@ class NewVersionScreen(Dialog):
         with Vertical(classes="dialog -full"):
             yield Label(title, classes="dialog-title")
             yield TextArea(self.template, id="template", soft_wrap=True, show_line_numbers=True)
-            yield Input(id="change", placeholder="change description (optional)")
+            yield Input(self.change_description, id="change",
+                        placeholder="change description (optional)")
             yield Static("", id="form-error", classes="dialog-error")
             yield Label(Text("ctrl+s saves · tab moves to the change description · esc cancels"),
                         classes="dialog-hint")

@@ -447,7 +447,7 @@ class PromptScreen(BaseScreen):
 
     # --- n: new version ----------------------------------------------------------------------
 
-    def action_new_version(self) -> None:
+    def action_new_version(self, retry: dict | None = None) -> None:
         if not self.writable("write a new version"):
             return
         prompt = self.prompt
@@ -455,6 +455,8 @@ class PromptScreen(BaseScreen):
             return
         base = self.selected
         template = base.template if base else ""
+        if retry is not None:
+            template = retry["template"]
 
         def saved(answer: dict | None) -> None:
             if not answer:
@@ -466,12 +468,20 @@ class PromptScreen(BaseScreen):
                     prompt.name, answer["template"], type=base.type if base else "mustache",
                     metadata=base.metadata if base else None,
                     change_description=answer["change_description"]),
+                context=answer,
             )
 
-        self.app.push_screen(NewVersionScreen(prompt.name, template, base.label if base else None),
-                             saved)
+        self.app.push_screen(
+            NewVersionScreen(prompt.name, template, base.label if base else None,
+                             retry["change_description"] if retry else None),
+            saved,
+        )
 
-    def done_new_version(self, result: MoveResult, _context: object) -> None:
+    def retry_new_version(self, answer: dict) -> None:
+        """Writing failed: reopen the editor with the user's text, nothing lost."""
+        self.action_new_version(answer)
+
+    def done_new_version(self, result: MoveResult, _answer: object) -> None:
         if result.version.prompt_id != self.prompt_id:
             self.notify(f"The prompt was renamed meanwhile: {result.version.label} went to a new "
                         f"prompt named {result.version.prompt_name}.", severity="warning",

@@ -337,7 +337,7 @@ class PromptsScreen(BaseScreen):
         else:
             self.set_sort(sort, DEFAULT_DESCENDING[sort])
 
-    def action_new_prompt(self) -> None:
+    def action_new_prompt(self, initial: dict | None = None) -> None:
         if not self.writable("create a prompt"):
             return
 
@@ -348,10 +348,16 @@ class PromptsScreen(BaseScreen):
             self.write(
                 "create_prompt", f"create prompt '{one_line(answer['name'], 40)}'",
                 lambda: lib.create_prompt(answer["name"], description=answer["description"],
-                                          tags=answer["tags"], template=answer["template"]),
+                                          tags=answer["tags"], template=answer["template"],
+                                          template_structure=answer["template_structure"]),
+                context=answer,
             )
 
-        self.app.push_screen(NewPromptDialog(), created)
+        self.app.push_screen(NewPromptDialog(initial), created)
+
+    def retry_create_prompt(self, answer: dict) -> None:
+        """The create failed: give the user back what they typed."""
+        self.action_new_prompt(answer)
 
     def done_create_prompt(self, detail: PromptDetail, _context: object) -> None:
         note = f"Created prompt {one_line(detail.prompt.name, 40)}"

@@ -188,7 +188,10 @@ class HistoryScreen(BaseScreen):
     def _changed(self, _event: Input.Changed) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(self.papp.filter_debounce, self._apply)
+        if self.papp.filter_debounce <= 0:
+            self._apply()
+        else:
+            self._debounce = self.set_timer(self.papp.filter_debounce, self._apply)
 
     @on(Input.Submitted, "#history-filters Input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -305,7 +305,10 @@ class PromptsScreen(BaseScreen):
                 self.prompts = []
                 self.fetch_prompts(self.query_state, self.papp.page_size, False, None)
 
-        self._debounce = self.set_timer(self.papp.filter_debounce, apply)
+        if self.papp.filter_debounce <= 0:
+            apply()
+        else:
+            self._debounce = self.set_timer(self.papp.filter_debounce, apply)
 
     @on(Input.Submitted, "#prompts-filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -429,3 +429,21 @@ async def test_a_failed_new_version_gives_the_editor_back_with_the_text(library,
         latest = library.get_prompt(ids["greeting"]).latest_version
         assert latest.template.startswith("Edited Hi {{name}}")
         assert latest.change_description == "why [not]"
+
+
+async def test_prompt_deleted_while_the_move_was_being_reviewed(library, ids, db):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("down", "space", "enter")
+        assert isinstance(app.screen, MoveReviewDialog)
+        other = open_library(db, actor="bob")
+        other.delete_prompt(ids["greeting"], confirm_protected=True)
+        other.close()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "does not exist" in notices(app)
+        assert isinstance(app.screen, PromptsScreen)
+        assert ids["greeting"] not in table_keys(app.screen.table)

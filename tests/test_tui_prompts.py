@@ -98,10 +98,11 @@ async def test_filter_as_you_type_searches_the_database(library):
         text = screen_text(app)
         assert "No prompt name contains “zzz”" in text
         assert "esc" in text
-        await pilot.press("escape")  # leaves the input
-        await pilot.press("escape")  # clears the filter
+        await pilot.press("escape")  # clears the filter, back to the table
         await settle(pilot, 0.3)
+        assert app.screen.focused is table
         assert len(table_keys(table)) == 4
+        assert "filter:" not in screen_text(app)
 
 
 async def test_filter_with_brackets_and_percent_is_literal(library):

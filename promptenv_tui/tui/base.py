@@ -165,9 +165,20 @@ class BaseScreen(Screen):
         self.app.push_screen(screen)
 
     def on_screen_resume(self) -> None:
+        if getattr(self, "_leave_on_resume", False):
+            self.app.pop_screen()
+            return
         if getattr(self, "_stale", False):
             self._stale = False
             self.reload()
+
+    def leave(self) -> None:
+        """Go back to the screen below: now if this one is on top, else once the dialog over it
+        closes."""
+        if self.app.screen is self:
+            self.app.pop_screen()
+        else:
+            self._leave_on_resume = True
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for the command palette: the screen's bindings by default."""

@@ -185,7 +185,7 @@ class PromptScreen(BaseScreen):
         self.loading_more = False
         if isinstance(message.error, NotFound) and message.doing == "load the prompt":
             # The prompt was deleted meanwhile: go back to the list, which shows the truth.
-            self.app.pop_screen()
+            self.leave()
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
         self._loaded_once = True

@@ -51,8 +51,8 @@ class PromptEnvApp(App[None]):
         library: PromptLibrary,
         *,
         clock: Callable[[], datetime] | None = None,
-        page_size: int = 100,
-        filter_debounce: float = 0.1,
+        page_size: int = 50,
+        filter_debounce: float = 0.0,
     ) -> None:
         super().__init__()
         self.library = library

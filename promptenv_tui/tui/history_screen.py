@@ -177,7 +177,7 @@ class HistoryScreen(BaseScreen):
     # --- filters -------------------------------------------------------------------------
 
     def action_filter(self, which: str = "prompt") -> None:
-        self.query_one(f"#filter-{which}", Input).focus()
+        self.set_focus(self.query_one(f"#filter-{which}", Input))
 
     def action_clear_filters(self) -> None:
         for box in self.query("#history-filters Input").results(Input):

@@ -74,7 +74,7 @@ class PromptsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Prompts", style="bold"), id="prompts-title", classes="screen-title")
         yield Input(id="prompts-filter", placeholder="filter by name (enter: back to the table)",
-                    classes="-hidden", compact=True)
+                    classes="-hidden", compact=True, select_on_focus=False)
         yield KeyTable(id="prompts-table", fixed_columns=1)
         yield Static(id="prompts-empty", classes="empty-state -hidden")
         yield Static(id="prompts-info", classes="info-line")
@@ -283,7 +283,8 @@ class PromptsScreen(BaseScreen):
     def action_filter(self) -> None:
         box = self.query_one("#prompts-filter", Input)
         box.remove_class("-hidden")
-        box.focus()
+        # Focus now, not after a refresh: keys typed right after '/' must land in the box.
+        self.set_focus(box)
 
     def action_back(self) -> None:
         box = self.query_one("#prompts-filter", Input)

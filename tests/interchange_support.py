@@ -25,7 +25,10 @@ CSV_2023 = "awesome-prompts-2023.csv"
 def shared_file(name: str) -> Path:
     path = SHARED_DATA / name
     if not path.is_file():
-        pytest.skip(f"shared sample data {path} is missing (set PROMPTENV_SHARED_DATA to its folder)")
+        reason = f"shared sample data {path} is missing (set PROMPTENV_SHARED_DATA to its folder)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true and the real-data tests must run, but {reason}")
+        pytest.skip(reason)
     return path
 
 

@@ -214,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc)
         if getattr(exc, "reason", None) == "protected_environment":
             message += " (pass --yes to confirm)"
+        elif getattr(exc, "reason", None) == "environment_in_use":
+            message = message.replace("delete with force", "delete with --force")
         _error(message)
         return exit_code(exc)
     except KeyboardInterrupt:
@@ -243,12 +245,19 @@ def _error(message: str) -> None:
     print(f"promptenv: {line}", file=sys.stderr)
 
 
-def open_library(args: argparse.Namespace, url: str | None = None) -> PromptLibrary:
+def open_library(args: argparse.Namespace, url: str | None = None, *,
+                 create: bool = False) -> PromptLibrary:
+    """Script commands never create a database or workspace on the way (a mistyped --db or
+    --workspace is 'not found', exit 4); the console, the demo, import and 'env create' may."""
     return PromptLibrary(url or args.db, workspace=args.workspace,
-                         actor=args.user or default_actor(), read_only=args.read_only)
+                         actor=args.user or default_actor(), read_only=args.read_only,
+                         create=create)
 
 
 def run_tui(library: PromptLibrary) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput("the console needs a terminal; from a script, give a command "
+                           "(see 'promptenv --help')")
     from promptenv_tui.tui.app import PromptEnvApp
 
     PromptEnvApp(library).run()
@@ -256,7 +265,7 @@ def run_tui(library: PromptLibrary) -> int:
 
 
 def _cmd_tui(args: argparse.Namespace) -> int:
-    return run_tui(open_library(args))
+    return run_tui(open_library(args, create=True))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -280,7 +289,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         else:
             print(path)
         return EXIT_OK
-    with open_library(args, f"sqlite:///{path}") as library:
+    with open_library(args, f"sqlite:///{path}", create=True) as library:
         return run_tui(library)
 
 
@@ -341,7 +350,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         else:
             sources.append(ix.read_file(name, format=args.format, csv_options=options))
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             report = ix.import_sources(library, sources, skip_invalid=args.skip_invalid,
                                        dry_run=args.dry_run, confirm_protected=args.yes,
@@ -392,7 +401,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_env(args: argparse.Namespace) -> int:
-    with open_library(args) as library:
+    with open_library(args, create=args.env_command == "create") as library:
         if args.env_command == "list":
             envs = library.list_environments()
             if args.json:
@@ -561,6 +570,8 @@ def _cmd_prompts(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(items)
         return EXIT_OK
+    if not items and sys.stderr.isatty():
+        print("no prompts match", file=sys.stderr)
     for p in items:
         owners = ", ".join(f"{o.environment}=v{o.version_number}" for o in p.owners) or "-"
         latest = p.latest_version.label if p.latest_version else "-"
@@ -585,6 +596,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(items)
         return EXIT_OK
+    if not items and sys.stderr.isatty():
+        print("no moves match (names match exactly, ignoring case; users exactly)", file=sys.stderr)
     for move in items:
         print(_move_line(move, with_time=True))
     return EXIT_OK

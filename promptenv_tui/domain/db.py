@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from .errors import Conflict, InvalidInput, PromptEnvError, SchemaOutdated, StorageError
+from .errors import Conflict, InvalidInput, NotFound, PromptEnvError, SchemaOutdated, StorageError
 
 T = TypeVar("T")
 
@@ -73,12 +73,13 @@ def redact(url: str | URL) -> str:
         return "<unreadable database URL>"
 
 
-def make_engine(url: str | URL | None) -> Engine:
+def make_engine(url: str | URL | None, *, create_folder: bool = True) -> Engine:
     url = normalise_url(url)
     if url.get_backend_name() == "sqlite":
         path = Path(url.database).expanduser()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if create_folder:
+                path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the folder for {path}: {exc.strerror}") from None
         engine = sa.create_engine(
@@ -133,9 +134,9 @@ def _sqlite_on_begin(conn: Connection) -> None:
 class Database:
     """One engine, and the only ways the domain talks to it: ``read`` and ``write``."""
 
-    def __init__(self, url: str | URL | None) -> None:
+    def __init__(self, url: str | URL | None, *, create: bool = True) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, create_folder=create)
         self.dialect = self.engine.dialect.name
         self.display_url = redact(self.url)
         self._checked = False
@@ -158,7 +159,7 @@ class Database:
                     return fn(conn)
         except PromptEnvError:
             raise
-        except DBAPIError as exc:
+        except (DBAPIError, sqlite3.Error) as exc:
             raise self._storage_error(exc) from None
 
     def write(self, fn: Callable[[Connection], T]) -> T:
@@ -186,28 +187,31 @@ class Database:
                     f"try again ({_first_line(exc.orig)})",
                     reason="busy",
                 ) from None
-            except DBAPIError as exc:
+            except (DBAPIError, sqlite3.Error) as exc:
+                # (sqlite3's own errors come straight from BEGIN IMMEDIATE, which is issued on
+                # the driver connection: a lock held past the busy timeout, say.)
                 if not self._retryable(exc) or last:
                     raise self._storage_error(exc) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.2)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _retryable(self, exc: DBAPIError) -> bool:
-        if self.is_sqlite:
+    def _retryable(self, exc: DBAPIError | sqlite3.Error) -> bool:
+        if self.is_sqlite or not isinstance(exc, DBAPIError):
             return False  # BEGIN IMMEDIATE and the busy timeout already waited
         # A lost connection is not retried: the commit may have reached the server, and running
         # the change again could apply it twice. The pool drops the connection; the caller's next
         # call gets a fresh one.
         return getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE
 
-    def _storage_error(self, exc: DBAPIError) -> PromptEnvError:
-        text = _first_line(exc.orig)
+    def _storage_error(self, exc: DBAPIError | sqlite3.Error) -> PromptEnvError:
+        text = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
         if self.is_sqlite:
             if "locked" in text or "busy" in text:
                 return StorageError(
                     f"the database file {self.url.database} stayed locked by another program for "
-                    f"{SQLITE_BUSY_TIMEOUT_MS // 1000} s; try again when it is done"
+                    f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s; nothing was changed — try again when "
+                    "it is done"
                 )
             if "unable to open" in text or "readonly" in text or "disk" in text:
                 return StorageError(f"cannot use the database file {self.url.database}: {text}")
@@ -233,12 +237,16 @@ class Database:
         with self._lock:
             if self._checked:
                 return
+            if not create and self.is_sqlite and not Path(self.url.database).expanduser().exists():
+                # Connecting would create the file: say it is missing instead.
+                raise NotFound(f"there is no promptenv database at {self.url.database}; check the "
+                               "path (--db), or create one by importing or opening the console")
             revision = self.read(self.current_revision)
             if revision is None:
                 if not create:
-                    raise StorageError(
-                        f"{self.display_url} holds no promptenv data yet; open it once without "
-                        "--read-only to create it"
+                    raise NotFound(
+                        f"{self.display_url} holds no promptenv data yet; import into it or open "
+                        "the console on it (without --read-only) to create it"
                     )
                 self.upgrade()
             elif revision != SCHEMA_HEAD:

@@ -106,11 +106,16 @@ class PromptLibrary:
         workspace: str = "default",
         actor: str | None = None,
         read_only: bool = False,
+        create: bool = True,
     ) -> None:
+        """``create=False`` (implied by ``read_only``) refuses to create anything on first use:
+        a missing database file, schema or workspace is ``NotFound`` instead of a new empty one,
+        so a mistyped ``--db`` or ``--workspace`` in a script is an error, not a silent success."""
         self.workspace = rules.clean_prompt_name(workspace)
         self.actor = rules.clean_actor(actor or default_actor())
         self.read_only = read_only
-        self.db = Database(url)
+        self.create = create and not read_only
+        self.db = Database(url, create=self.create)
         self._workspace_id: int | None = None
         self._upsert = None
         self._ready_lock = threading.Lock()
@@ -148,15 +153,18 @@ class PromptLibrary:
             return self._workspace_id
         with self._ready_lock:
             if self._workspace_id is None:
-                self.db.ensure_schema(create=not self.read_only)
+                self.db.ensure_schema(create=self.create)
                 key = rules.name_key(self.workspace)
                 found = self.db.read(
                     lambda c: c.execute(sa.select(W.c.id).where(W.c.name_key == key)).scalar()
                 )
                 if found is None:
-                    if self.read_only:
+                    if not self.create:
+                        names = self.db.read(lambda c: c.execute(
+                            sa.select(W.c.name).order_by(W.c.name_key)).scalars().all())
                         raise NotFound(
-                            f"workspace '{self.workspace}' does not exist in {self.display_url}"
+                            f"workspace '{self.workspace}' does not exist in {self.display_url}; "
+                            f"workspaces there: {', '.join(names) or 'none'}"
                         )
                     found = self.db.write(self._create_workspace)
                 self._workspace_id = found

@@ -132,7 +132,7 @@ def test_a_schema_from_a_newer_promptenv_is_refused(fresh_url):
 
 def test_read_only_library(fresh_url, workspace):
     with PromptLibrary(fresh_url, read_only=True) as lib:
-        with pytest.raises(StorageError, match="no promptenv data"):
+        with pytest.raises(NotFound, match="no promptenv"):
             lib.list_prompts()
         assert not (set(sa.inspect(lib.db.engine).get_table_names()) & TABLES)
     with PromptLibrary(fresh_url, workspace=workspace) as writer:

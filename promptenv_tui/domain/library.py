@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import threading
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any

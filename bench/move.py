@@ -13,7 +13,6 @@ import argparse
 import multiprocessing as mp
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 import uuid
@@ -24,7 +23,7 @@ import psycopg
 import sqlalchemy as sa
 from uuid6 import uuid7
 
-from promptenv_tui.domain import Conflict, PromptLibrary
+from promptenv_tui.domain import PromptLibrary
 from promptenv_tui.domain.invariants import check_invariants
 from promptenv_tui.domain.schema import moves as M
 from promptenv_tui.domain.schema import ownerships as O

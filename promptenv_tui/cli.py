@@ -125,6 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
     prompts.add_argument("--env", help="only prompts this environment serves")
     prompts.add_argument("--tag")
 
+    prompt = add("prompt", "rename, describe, tag or delete a prompt")
+    prompt_sub = prompt.add_subparsers(dest="prompt_command", metavar="ACTION", required=True)
+    edit = prompt_sub.add_parser("update", help="rename, describe or tag a prompt",
+                                 parents=[common])
+    edit.add_argument("name")
+    edit.add_argument("--name", dest="new_name", metavar="NEW_NAME")
+    edit.add_argument("--description", help="'' clears it")
+    edit.add_argument("--tag", dest="tags", action="append", metavar="TAG",
+                      help="the prompt's tags afterwards (repeat for more)")
+    edit.add_argument("--no-tags", action="store_true", help="remove every tag")
+    remove = prompt_sub.add_parser("delete", help="delete a prompt and its versions (the history "
+                                   "stays)", parents=[common, moves])
+    remove.add_argument("name")
+
     env = add("env", "the environment registry")
     env_sub = env.add_subparsers(dest="env_command", metavar="ACTION", required=True)
     env_sub.add_parser("list", help="list environments", parents=[common])
@@ -648,8 +662,42 @@ def _write_stdout(data: bytes) -> None:
         buffer.flush()
 
 
+def _cmd_prompt(args: argparse.Namespace) -> int:
+    from promptenv_tui.domain import UNSET
+
+    with open_library(args) as library:
+        found = library.get_prompt_by_name(args.name).prompt
+        if args.prompt_command == "delete":
+            result = library.delete_prompt(found.id, reason=args.reason,
+                                           confirm_protected=args.yes)
+            if args.json:
+                _print_json({"deleted": found, "moves": result.moves})
+            else:
+                print(f"deleted {found.name} ({found.version_count} versions)")
+                for move in result.moves:
+                    if move.environment_name:
+                        print(_move_line(move))
+            return EXIT_OK
+        if args.tags and args.no_tags:
+            raise InvalidInput("give --tag or --no-tags, not both")
+        tags = [] if args.no_tags else (args.tags if args.tags else UNSET)
+        updated = library.update_prompt(
+            found.id,
+            name=args.new_name if args.new_name is not None else UNSET,
+            description=args.description if args.description is not None else UNSET,
+            tags=tags,
+        )
+    if args.json:
+        _print_json(updated)
+    else:
+        print(f"updated {updated.name}: description {updated.description or '-'}; "
+              f"tags {', '.join(updated.tags) or '-'}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "tui": _cmd_tui,
+    "prompt": _cmd_prompt,
     "demo": _cmd_demo,
     "db": _cmd_db,
     "import": _cmd_import,

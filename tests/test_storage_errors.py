@@ -86,3 +86,24 @@ def test_the_console_without_a_terminal_says_so_instead_of_hanging(tmp_path) -> 
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_prompt_update_and_delete_from_the_command_line(url, workspace, make_library, capsys) -> None:
+    lib = make_library("alice")
+    v1 = lib.create_prompt("Support R", template="Hi").latest_version
+    lib.set_version_environments(v1.id, ["staging", "production"], confirm_protected=True)
+    base = ["--db", url, "--workspace", workspace]
+    assert cli.main([*base, "prompt", "update", "support r", "--name", "Support reply",
+                     "--description", "Replies", "--tag", "support", "--tag", "email"]) == 0
+    prompt = lib.get_prompt(v1.prompt_id).prompt
+    assert (prompt.name, prompt.description, prompt.tags) == ("Support reply", "Replies",
+                                                             ("support", "email"))
+    assert cli.main([*base, "prompt", "delete", "Support reply"]) == 3  # serves production
+    assert "protected" in capsys.readouterr().err
+    assert lib.get_prompt(v1.prompt_id).prompt.name == "Support reply"
+    assert cli.main([*base, "prompt", "delete", "Support reply", "--yes", "--reason", "typo"]) == 0
+    with pytest.raises(NotFound):
+        lib.get_prompt(v1.prompt_id)
+    assert {m.reason for m in lib.history(prompt="Support reply").items if m.cause == "prompt_deleted"} \
+        == {"typo"}
+    assert cli.main([*base, "prompt", "delete", "Support reply", "--yes"]) == 4

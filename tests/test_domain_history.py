@@ -138,3 +138,68 @@ def test_every_change_is_one_record_and_nothing_else_is(library):
     library.restore_version(v1.id)  # not a move
     assert [(r.action, r.environment_name) for r in move_rows(library)] == [
         ("assign", "development"), ("assign", "staging"), ("move", "staging")]
+
+
+def test_change_marker_changes_with_every_kind_of_change(library, make_library):
+    """One cheap query that differs after any change another console would need to show."""
+    bob = make_library(actor="bob")
+    seen = [library.change_marker()]
+
+    def changed() -> bool:
+        marker = library.change_marker()
+        fresh = marker != seen[-1]
+        seen.append(marker)
+        return fresh
+
+    assert library.change_marker() == seen[0]  # nothing happened: the same marker
+    detail = bob.create_prompt("Greeting", template="one")
+    assert changed()
+    v2 = bob.create_version("Greeting", "two").version
+    assert changed()
+    bob.set_version_environments(v2.id, ["staging"])
+    assert changed()
+    assert seen[-1][0] == library.history().items[0].id  # the first item is the last move id
+    time.sleep(0.01)
+    bob.update_prompt(detail.prompt.id, description="says hello")
+    assert changed()
+    bob.create_environment("qa")
+    assert changed()
+    time.sleep(0.01)
+    bob.update_environment("qa", description="the QA team")
+    assert changed()
+    bob.delete_environment("qa")
+    assert changed()
+    bob.delete_prompt(detail.prompt.id)
+    assert changed()
+    assert not changed()
+    other = make_library(actor="bob", workspace="elsewhere")
+    other.create_prompt("Elsewhere")
+    assert not changed()  # another workspace's changes are not ours
+
+
+def test_contains_match_finds_parts_of_names_ignoring_case(library, make_library):
+    """For filter boxes: a piece of the prompt, environment or user name, any letter case."""
+    router = library.create_version("Intent router", "x", environments=["staging"]).version
+    library.create_version("Support reply", "x", environments=["development"])
+    sofia = make_library(actor="sofia.marquez")
+    sofia.set_version_environments(router.id, ["staging", "production"], confirm_protected=True)
+    # exact stays the default (scripts rely on it)
+    assert library.history(prompt="intent").total == 0
+    assert library.history(actor="sofia").total == 0
+    assert library.history(environment="prod").total == 0
+    assert library.history(prompt="intent", match="contains").total == 2
+    assert library.history(prompt="ROUTER", match="contains").total == 2
+    assert library.history(prompt="r", match="contains").total == 3
+    assert library.history(actor="Sofia", match="contains").total == 1
+    assert library.history(actor="marq", environment="PROD", match="contains").total == 1
+    assert library.history(environment="stag", match="contains").total == 1
+    assert library.history(prompt="%", match="contains").total == 0  # wildcards are plain text
+    assert library.history(prompt="_", match="contains").total == 0
+    # the current name finds records written under a former one, and vice versa
+    library.update_prompt(router.prompt_id, name="Classifier")
+    library.update_environment("staging", new_name="preprod")
+    assert library.history(prompt="classif", match="contains").total == 2
+    assert library.history(prompt="intent", match="contains").total == 2
+    assert library.history(environment="PREP", match="contains").total == 1
+    with pytest.raises(InvalidInput):
+        library.history(match="regex")

@@ -917,28 +917,45 @@ class PromptLibrary:
         until: datetime | None = None,
         page: int = 1,
         size: int = 50,
+        match: str = "exact",
     ) -> Page[MoveRecord]:
         """(19) Move records, newest first. ``prompt`` is a name (current or former) or an id;
-        ``environment`` a name (current or former)."""
+        ``environment`` a name (current or former). ``match="contains"`` (for people typing in
+        a filter box) keeps the records whose prompt, environment and actor contain the given
+        text, ignoring the case of ASCII letters, under the recorded or the current name."""
         page, size = rules.clean_page(page, size)
+        if match not in ("exact", "contains"):
+            raise InvalidInput(f"match {match!r} must be 'exact' or 'contains'")
         for value, what in ((since, "since"), (until, "until")):
             if value is not None and value.tzinfo is None:
                 raise InvalidInput(f"'{what}' needs a time zone")
 
         def run(conn: Connection, ws: int) -> Page[MoveRecord]:
             where = [M.c.workspace_id == ws]
-            if prompt is not None and prompt.strip():
+            if match == "contains":
+                for value, recorded, table, current in (
+                    (prompt, M.c.prompt_name, P, M.c.prompt_id),
+                    (environment, M.c.environment_name, E, M.c.environment_id),
+                ):
+                    if value is not None and value.strip():
+                        named_now = sa.select(table.c.id).where(
+                            table.c.workspace_id == ws, self._contains(table.c.name, value.strip()))
+                        where.append(sa.or_(self._contains(recorded, value.strip()),
+                                            current.in_(named_now)))
+                if actor is not None and actor.strip():
+                    where.append(self._contains(M.c.actor, actor.strip()))
+            elif prompt is not None and prompt.strip():
                 key = rules.name_key(prompt.strip())
                 # the prompt's id, a name it had when a record was written, or its current name
                 named_now = sa.select(P.c.id).where(P.c.workspace_id == ws, P.c.name_key == key)
                 where.append(sa.or_(M.c.prompt_id == prompt.strip(), M.c.prompt_key == key,
                                     M.c.prompt_id.in_(named_now)))
-            if environment is not None and environment.strip():
+            if match == "exact" and environment is not None and environment.strip():
                 env = conn.execute(sa.select(E.c.id).where(
                     E.c.workspace_id == ws, E.c.name_key == rules.name_key(environment.strip()))).scalar()
                 by_name = sa.func.lower(M.c.environment_name) == environment.strip().lower()
                 where.append(sa.or_(M.c.environment_id == env, by_name) if env else by_name)
-            if actor is not None and actor.strip():
+            if match == "exact" and actor is not None and actor.strip():
                 where.append(M.c.actor == actor.strip())
             if since is not None:
                 where.append(M.c.at >= since)
@@ -951,6 +968,27 @@ class PromptLibrary:
             total = rows[0].total if rows else conn.execute(
                 sa.select(sa.func.count()).select_from(M).where(*where)).scalar()
             return Page(tuple(self._move(r) for r in rows), total, page, size)
+
+        return self._read(run)
+
+    def change_marker(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of the workspace, read in one query: (last move id, latest prompt
+        change, number of prompts, latest environment change, number of environments). It
+        differs after any move, prompt or environment created, changed or deleted, and after
+        any new version (which updates its prompt); consoles poll it to notice others' changes."""
+
+        def run(conn: Connection, ws: int) -> tuple[Any, ...]:
+            def scalar(expr, table):
+                return sa.select(expr).select_from(table).where(
+                    table.c.workspace_id == ws).scalar_subquery()
+
+            return tuple(conn.execute(sa.select(
+                scalar(sa.func.max(M.c.id), M),
+                scalar(sa.func.max(P.c.updated_at), P),
+                scalar(sa.func.count(), P),
+                scalar(sa.func.max(E.c.updated_at), E),
+                scalar(sa.func.count(), E),
+            )).one())
 
         return self._read(run)
 

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 
 from promptenv_tui.tui.dialogs import ConfirmDialog, EnvironmentForm, TypeNameDialog
 from promptenv_tui.tui.environments_screen import EnvironmentsScreen
+from tui_support import db, library  # noqa: F401 - shared fixtures
 from tui_support import make_app, notices, open_library, screen_text, seed, settle, table_keys
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "x.db"
-
-
-@pytest.fixture
-def library(db):
-    lib = open_library(db)
-    yield lib
-    lib.close()
 
 
 async def open_environments(app, pilot) -> EnvironmentsScreen:
@@ -72,11 +60,21 @@ async def test_invalid_name_is_refused_readably(library):
     app = make_app(library)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_environments(app, pilot)
-        await pilot.press("n", *"bad name!", "ctrl+s")
+        await pilot.press("n", *"bad name!", "tab", *"#123456", "tab", *"for QA", "tab", "space")
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is screen
         assert "Invalid" in " ".join(n.title for n in app._notifications)
         assert len(registry(library)) == 3
+        # The form comes back with everything typed, to fix the name.
+        form = app.screen
+        assert isinstance(form, EnvironmentForm)
+        assert [form.query_one(f"#env-{f}").value for f in ("name", "color", "description")] \
+            == ["bad name!", "#123456", "for QA"]
+        assert form.query_one("#env-protected").value is True
+        await pilot.press("ctrl+u", *"qa", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert registry(library)[-1] == ("qa", 3, "#123456", True, "for QA", 0)
 
 
 async def test_edit_renames_and_recolours_keeping_ownerships(library):
@@ -95,6 +93,17 @@ async def test_edit_renames_and_recolours_keeping_ownerships(library):
         assert registry(library)[1][:3] == ("qa", 1, "#123456")
         assert {o.environment: o.version_number for o in library.owners(ids["greeting"])}["qa"] == 2
         assert screen.table.cursor_row == 1
+
+
+async def test_edit_appends_to_prefilled_fields_without_wiping_them(library):
+    seed(library)
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_environments(app, pilot)
+        await pilot.press("down", "enter", *"-eu", "tab", "tab", *" shared", "ctrl+s")
+        await settle(pilot)
+        assert registry(library)[1][0] == "staging-eu"
+        assert registry(library)[1][4] == "Release candidates, checked before production. shared"
 
 
 async def test_lifting_protection_needs_the_name_typed(library):

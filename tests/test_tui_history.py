@@ -6,19 +6,8 @@ import pytest
 from textual.widgets import Input
 
 from promptenv_tui.tui.history_screen import HistoryScreen
+from tui_support import db, library  # noqa: F401 - shared fixtures
 from tui_support import make_app, open_library, screen_text, seed, settle, table_keys
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "x.db"
-
-
-@pytest.fixture
-def library(db):
-    lib = open_library(db)
-    yield lib
-    lib.close()
 
 
 @pytest.fixture
@@ -86,6 +75,26 @@ async def test_filter_by_prompt_environment_and_user(library, moved):
         await pilot.press("c")  # clears every filter
         await settle(pilot, 0.3)
         assert screen.table.row_count == 6
+
+
+async def test_filters_match_part_of_a_name_in_any_case(library, moved, db):
+    sofia = open_library(db, actor="sofia.marquez")
+    sofia.set_version_environments(moved["greeting.v1"], ["staging"])
+    sofia.close()
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(app, pilot)
+        await pilot.press("slash", *"GREET")
+        await settle(pilot)
+        assert screen.table.row_count == 6
+        await pilot.press("tab", *"dev")
+        await settle(pilot)
+        assert screen.table.row_count == 3
+        await pilot.press("ctrl+u", *"stag", "tab", *"sofia", "enter")
+        await settle(pilot)
+        record = library.history(actor="sofia.marquez").items[0]
+        assert table_keys(screen.table) == [str(record.id)]
+        assert "sofia.ma" in screen_text(app)
 
 
 async def test_refresh_shows_new_moves_and_keeps_the_cursor(library, moved, db):

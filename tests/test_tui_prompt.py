@@ -8,6 +8,7 @@ from promptenv_tui.tui.dialogs import (
     ChoiceDialog,
     ConfirmDialog,
     DiffScreen,
+    EditPromptDialog,
     EnvironmentsPicker,
     MessageDialog,
     MoveReviewDialog,
@@ -19,19 +20,8 @@ from promptenv_tui.tui.history_screen import HistoryScreen
 from promptenv_tui.tui.prompt_screen import PromptScreen
 from promptenv_tui.tui.prompts_screen import PromptsScreen
 from promptenv_tui.tui.widgets import TextView
+from tui_support import db, library  # noqa: F401 - shared fixtures
 from tui_support import make_app, notices, open_library, screen_text, seed, settle, table_keys
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "x.db"
-
-
-@pytest.fixture
-def library(db):
-    lib = open_library(db)
-    yield lib
-    lib.close()
 
 
 @pytest.fixture
@@ -199,6 +189,24 @@ async def test_stale_owner_conflict_tells_who_moved_what_and_refreshes(library, 
         assert screen.table.cursor_key == ids["greeting.v3"]
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_new_version_dialog_shows_buttons_and_hint(library, ids, size):
+    app = make_app(library)
+    async with app.run_test(size=size) as pilot:
+        await open_prompt(app, pilot, ids["summary"])
+        await pilot.press("n")
+        dialog = app.screen
+        assert isinstance(dialog, NewVersionScreen)
+        text = screen_text(app)
+        assert "Save (ctrl+s)" in text and "Cancel (esc)" in text and "ctrl+s saves" in text
+        assert dialog.query_one("#template").region.height >= 5
+        await pilot.press("end", *" more")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert library.get_prompt(ids["summary"]).latest_version.template == \
+            "Summarise: {{text}} more"
+
+
 async def test_x_clears_an_environment_with_confirmation(library, ids):
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -287,6 +295,16 @@ async def test_t_edits_prompt_and_version_tags(library, ids):
         assert library.get_prompt(ids["greeting"]).prompt.tags == ("alpha", "[beta]")
         assert library.get_version(ids["greeting.v3"]).tags == ("draft", "reviewed")
         assert "alpha, [beta]" in screen_text(app)
+
+
+async def test_t_typing_adds_to_the_existing_tags_instead_of_replacing_them(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("t", *", extra", "tab", *", more", "enter")
+        await settle(pilot)
+        assert library.get_prompt(ids["greeting"]).prompt.tags == ("onboarding", "[core]", "extra")
+        assert library.get_version(ids["greeting.v3"]).tags == ("draft", "more")
 
 
 async def test_d_diffs_against_another_version_and_an_environment_owner(library, ids):
@@ -447,3 +465,119 @@ async def test_prompt_deleted_while_the_move_was_being_reviewed(library, ids, db
         assert "does not exist" in notices(app)
         assert isinstance(app.screen, PromptsScreen)
         assert ids["greeting"] not in table_keys(app.screen.table)
+
+
+async def test_m_renames_and_redescribes_the_prompt(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("m")
+        assert isinstance(app.screen, EditPromptDialog)
+        await pilot.press(*" [new]", "tab", *" warmly", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        prompt = library.get_prompt(ids["greeting"]).prompt
+        assert (prompt.name, prompt.description) == ("greeting [new]",
+                                                     "Says hello to a new user warmly")
+        assert "greeting [new]" in screen_text(app)
+        # A taken name is refused and the dialog comes back with what was typed.
+        await pilot.press("m", "ctrl+u", *"EMPTY PROMPT", "enter")
+        await settle(pilot)
+        assert "already exists" in notices(app)
+        dialog = app.screen
+        assert isinstance(dialog, EditPromptDialog)
+        assert dialog.query_one("#prompt-name").value == "EMPTY PROMPT"
+        await pilot.press("escape")
+        assert library.get_prompt(ids["greeting"]).prompt.name == "greeting [new]"
+
+
+async def test_shift_d_deletes_a_prompt_after_saying_what_happens(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["summary"])
+        await pilot.press("D")
+        assert isinstance(app.screen, ConfirmDialog)
+        text = screen_text(app)
+        assert "Its 1 version go" in text and "history of its moves stays" in text
+        await pilot.press("n")  # No is the answer by default
+        await settle(pilot)
+        assert library.list_prompts().total == 4
+        await pilot.press("D", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptsScreen)
+        assert ids["summary"] not in table_keys(app.screen.table)
+        assert library.list_prompts().total == 3
+        assert library.history(prompt=ids["summary"]).items[0].cause == "prompt_deleted"
+
+
+async def test_deleting_a_prompt_serving_a_protected_environment_needs_its_name(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("D")
+        dialog = app.screen
+        assert isinstance(dialog, TypeNameDialog)
+        body = " ".join(dialog.body.plain.split())
+        assert "development (v3), staging (v2), production (v2)" in body
+        assert "production, which is protected" in body
+        assert "production is protected: type its name" in screen_text(app)
+        await pilot.press(*"prod", "enter")
+        assert app.screen is dialog and "do not match" in screen_text(app)
+        await pilot.press(*"uction", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptsScreen)
+        assert ids["greeting"] not in [p.id for p in library.list_prompts().items]
+        causes = {m.environment_name: m.cause for m in library.history(prompt=ids["greeting"]).items
+                  if m.cause == "prompt_deleted"}
+        assert set(causes) == {"development", "staging", "production"}
+
+
+async def test_rename_and_delete_are_in_the_palette_and_help(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        titles = [title for title, _help, _action in screen.palette_commands()]
+        assert "Rename" in titles and "Delete" in titles
+        await pilot.press("question_mark")
+        text = screen_text(app)
+        assert "Edit the prompt's name and description" in text
+        assert "Delete the prompt with its versions" in text
+
+
+async def test_a_move_and_a_clear_can_give_a_reason_shown_in_history(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("down", "space", "enter")  # staging v2 → v3
+        assert isinstance(app.screen, MoveReviewDialog)
+        assert "reason (optional; shown in History)" in screen_text(app)
+        await pilot.press("shift+tab", "shift+tab")  # from "Cancel" past "Move" to the reason
+        assert app.screen.focused.id == "reason"
+        await pilot.press(*"weekly [b]release[/b]", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        record = library.history(prompt="greeting", environment="staging").items[0]
+        assert (record.to_version_number, record.reason) == (3, "weekly [b]release[/b]")
+        # x on a plain environment: "No" is focused; shift+tab reaches the reason.
+        await pilot.press("x", "enter")  # development
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("shift+tab", "shift+tab", *"not needed", "enter")
+        await settle(pilot)
+        record = library.history(prompt="greeting", environment="development").items[0]
+        assert (record.action, record.reason) == ("clear", "not needed")
+        # x on a protected one: the 🔒 shows, the name is typed, then the reason.
+        await pilot.press("x")
+        text = screen_text(app)
+        assert "production  🔒" in text or "production 🔒" in text
+        await pilot.press("down", "enter")  # production
+        assert isinstance(app.screen, TypeNameDialog)
+        assert "Clear 🔒 production?" in screen_text(app)
+        await pilot.press(*"production", "tab", *"incident 42", "enter")
+        await settle(pilot)
+        record = library.history(prompt="greeting", environment="production").items[0]
+        assert (record.action, record.reason) == ("clear", "incident 42")
+        await pilot.press("H")
+        await settle(pilot)
+        assert "incident 42" in screen_text(app) and "not needed" in screen_text(app)

@@ -8,6 +8,7 @@ from textual.widgets import Input
 from promptenv_tui.tui.dialogs import HelpScreen, NewPromptDialog
 from promptenv_tui.tui.prompt_screen import PromptScreen
 from promptenv_tui.tui.prompts_screen import PromptsScreen
+from tui_support import db, library  # noqa: F401 - shared fixtures
 from tui_support import (
     column_text,
     make_app,
@@ -18,18 +19,6 @@ from tui_support import (
     settle,
     table_keys,
 )
-
-
-@pytest.fixture
-def db(tmp_path):
-    return tmp_path / "x.db"
-
-
-@pytest.fixture
-def library(db):
-    lib = open_library(db)
-    yield lib
-    lib.close()
 
 
 async def test_lists_prompts_with_versions_latest_and_environment_owners(library):
@@ -210,6 +199,28 @@ async def test_new_prompt_creates_it_in_the_database_and_opens_it(library):
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.table.cursor_key == prompt.id
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_new_prompt_dialog_fits_with_buttons_hint_and_a_usable_template(library, size):
+    app = make_app(library)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"fits")
+        dialog = app.screen
+        assert isinstance(dialog, NewPromptDialog)
+        text = screen_text(app)
+        assert "Create (ctrl+s)" in text and "Cancel (esc)" in text
+        assert "ctrl+s creates" in text
+        template = dialog.query_one("#template")
+        assert template.region.height >= 5  # the box takes the height that is left
+        button = dialog.query_one("#save")
+        assert button.region.bottom <= dialog.query_one(".dialog").region.bottom
+        await pilot.press("tab", "tab", "tab", "tab", *"line 1", "enter", *"line 2")
+        await pilot.click("#save")
+        await settle(pilot)
+        prompt = library.list_prompts().items[0]
+        assert library.get_prompt(prompt.id).latest_version.template == "line 1\nline 2"
 
 
 async def test_new_chat_prompt_with_an_invalid_template_is_refused_then_created(library):

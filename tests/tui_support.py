@@ -8,6 +8,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 
@@ -17,12 +18,29 @@ from promptenv_tui.tui.app import PromptEnvApp
 FIXED_NOW = datetime(2025, 1, 10, 12, 0, tzinfo=timezone.utc)
 
 
+@pytest.fixture
+def db(tmp_path):
+    """The console tests' SQLite file (import this fixture and ``library`` from here)."""
+    return tmp_path / "x.db"
+
+
+@pytest.fixture
+def library(db):
+    """A library on ``db`` as alice (overrides the domain tests' two-backend ``library``)."""
+    lib = open_library(db)
+    yield lib
+    lib.close()
+
+
 def open_library(path: Path, actor: str = "alice", **kwargs) -> PromptLibrary:
     return PromptLibrary(f"sqlite:///{path}", actor=actor, **kwargs)
 
 
 def make_app(library: PromptLibrary, **kwargs) -> PromptEnvApp:
+    """The app on a fixed clock; it polls for others' changes only when a test asks
+    (``poll_interval=...``), so other tests never reload at a random moment."""
     kwargs.setdefault("clock", lambda: FIXED_NOW)
+    kwargs.setdefault("poll_interval", 0)
     return PromptEnvApp(library, **kwargs)
 
 

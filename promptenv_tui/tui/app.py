@@ -14,9 +14,11 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.worker import get_current_worker
 
-from promptenv_tui.domain import Conflict, PromptEnvError, PromptLibrary
+from promptenv_tui.domain import Conflict, MoveRecord, PromptEnvError, PromptLibrary
 
 from .base import BaseScreen, WriteDone, WriteFailed
 from .commands import PromptEnvCommands
@@ -30,6 +32,26 @@ ERROR_TITLES = {
     "unavailable": "Database unavailable",
     "schema": "Database schema",
 }
+
+
+class ChangesPolled(Message):
+    """The poller's answer: the workspace's change marker (None: the database did not answer)
+    and the moves others made since the last marker."""
+
+    def __init__(self, marker: tuple | None, moves: tuple[MoveRecord, ...] = ()) -> None:
+        super().__init__()
+        self.marker = marker
+        self.moves = moves
+
+
+def describe_others_move(move: MoveRecord) -> str:
+    """``bob moved production of Intent router to v5``."""
+    if move.cause == "prompt_deleted":
+        return f"{move.actor} deleted {move.prompt_name}"
+    env = move.environment_name or "an environment"
+    if move.action == "clear" or move.to_version_number is None:
+        return f"{move.actor} cleared {env} of {move.prompt_name}"
+    return f"{move.actor} moved {env} of {move.prompt_name} to v{move.to_version_number}"
 
 
 class PromptEnvApp(App[None]):
@@ -53,12 +75,67 @@ class PromptEnvApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         page_size: int = 50,
         filter_debounce: float = 0.0,
+        poll_interval: float = 3.0,
     ) -> None:
+        """``poll_interval``: seconds between checks for changes made by others (0: never)."""
         super().__init__()
         self.library = library
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.page_size = page_size
         self.filter_debounce = filter_debounce
+        self.poll_interval = poll_interval
+        self._marker: tuple | None = None
+        self._polling = False
+
+    def on_mount(self) -> None:
+        if self.poll_interval > 0:
+            self.poll_changes()
+            self.set_interval(self.poll_interval, self.poll_changes)
+
+    # --- noticing changes made by others --------------------------------------------------
+
+    def poll_changes(self) -> None:
+        """Start one check unless the previous one is still waiting for the database."""
+        if self._polling:
+            return
+        self._polling = True
+        self._check_changes(self._marker)
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def _check_changes(self, last: tuple | None) -> None:
+        worker = get_current_worker()
+        moves: tuple[MoveRecord, ...] = ()
+        try:
+            marker = self.library.change_marker()
+            last_move = (last[0] or 0) if last is not None else None
+            if last_move is not None and (marker[0] or 0) > last_move:
+                recent = self.library.history(size=20).items
+                moves = tuple(m for m in recent
+                              if m.id > last_move and m.actor != self.library.actor)
+        except Exception:  # noqa: BLE001 - silent: the screens say when the database is down
+            marker = None
+        if not worker.is_cancelled:
+            self.post_message(ChangesPolled(marker, moves))
+
+    def on_changes_polled(self, message: ChangesPolled) -> None:
+        self._polling = False
+        if message.marker is None:
+            return
+        before, self._marker = self._marker, message.marker
+        if before is None or before == message.marker:
+            return
+        if message.moves:
+            lines = [describe_others_move(m) for m in reversed(message.moves[:5])]
+            if len(message.moves) > 5:
+                lines.append(f"… and {len(message.moves) - 5} more (H shows them all)")
+            self.notify("\n".join(lines), title="Changed by others", markup=False)
+        # Full screens below the top reload when they come back; a screen under an open
+        # dialog reloads once the dialog closes (the dialog's expected owners protect a move).
+        for screen in self.screen_stack:
+            if isinstance(screen, BaseScreen):
+                screen.mark_stale()
+        if isinstance(self.screen, BaseScreen):
+            self.screen.on_screen_resume()  # on top now: reload at once
 
     def get_default_screen(self) -> Screen:
         from .prompts_screen import PromptsScreen

@@ -159,6 +159,10 @@ class BaseScreen(Screen):
     def reload(self) -> None:
         """Load what the screen shows again, keeping the cursor on the same row."""
 
+    def mark_stale(self) -> None:
+        """Reload when this screen is shown again (something changed while it was covered)."""
+        self._stale = True
+
     def open_screen(self, screen: Screen) -> None:
         """Push another full screen; coming back here reloads (things may have changed)."""
         self._stale = True

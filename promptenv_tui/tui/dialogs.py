@@ -83,18 +83,26 @@ class ConfirmDialog(Dialog):
         Binding("y", "yes", "Yes"),
     ]
 
-    def __init__(self, title: str, body: str | Text, *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, title: str, body: str | Text, *, yes: str = "Yes", no: str = "No",
+                 reason: bool = False) -> None:
+        """``reason``: offer a one-line reason box; the answer is then ``{"reason": ...}``
+        (or False)."""
         super().__init__(classes="confirm-dialog")
         self.title_text = title
         self.body = plain(body)
         self.yes_label = yes
         self.no_label = no
+        self.with_reason = reason
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, id="confirm-body")
+            if self.with_reason:
+                yield ReasonInput()
+                yield Label(Text("y confirms · n or esc cancels · tab reaches the reason "
+                                 "(enter there confirms)"), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes_label + " (y)", id="yes", variant="warning", compact=True)
                 yield Button(self.no_label + " (n)", id="no", variant="primary", compact=True)
@@ -103,14 +111,37 @@ class ConfirmDialog(Dialog):
         self.query_one("#no", Button).focus()
 
     def action_yes(self) -> None:
-        self.dismiss(True)
+        if self.with_reason:
+            self.dismiss({"reason": self.query_one(ReasonInput).reason})
+        else:
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
+    @on(Input.Submitted)
+    def _reason_given(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_yes()
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        if event.button.id == "yes":
+            self.action_yes()
+        else:
+            self.dismiss(False)
+
+
+class ReasonInput(Input):
+    """The optional one-line reason of a move, shown in History."""
+
+    def __init__(self) -> None:
+        super().__init__(id="reason", placeholder="reason (optional; shown in History)",
+                         compact=True, select_on_focus=False, max_length=1000)
+
+    @property
+    def reason(self) -> str | None:
+        return self.value.strip() or None
 
 
 class ProtectedInputs(Vertical):
@@ -137,17 +168,54 @@ class ProtectedInputs(Vertical):
         )
 
 
-class TypeNameDialog(Dialog):
+class ProtectedDialog(Dialog):
+    """A dialog confirmed by typing the names of protected environments (``ProtectedInputs``),
+    with an optional reason box: enter in a name box goes to the next one, and from the last
+    box (or the reason) confirms. Subclasses implement ``action_confirm``."""
+
+    MISMATCH = "Type the name of each protected environment to confirm."
+
+    def names_typed(self) -> bool:
+        """True when every protected name is typed; else say so and focus the first box."""
+        boxes = self.query(ProtectedInputs)
+        if not boxes or boxes.first().confirmed:
+            return True
+        self.query_one("#protected-error", Static).update(Text(self.MISMATCH))
+        self.query_one(".protected-input", Input).focus()
+        return False
+
+    def given_reason(self) -> str | None:
+        boxes = self.query(ReasonInput)
+        return boxes.first().reason if boxes else None
+
+    def action_confirm(self) -> None:
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(".protected-input").results(Input))
+        if event.input in inputs and inputs.index(event.input) + 1 < len(inputs):
+            inputs[inputs.index(event.input) + 1].focus()
+        else:
+            self.action_confirm()
+
+
+class TypeNameDialog(ProtectedDialog):
     """Confirms an action on protected environments by typing their names."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    MISMATCH = "The names typed do not match; nothing was changed yet."
 
-    def __init__(self, title: str, body: str | Text, names: Sequence[str], *, yes: str = "Confirm") -> None:
+    def __init__(self, title: str, body: str | Text, names: Sequence[str], *, yes: str = "Confirm",
+                 reason: bool = False) -> None:
+        """``reason``: offer a one-line reason box; the answer is then ``{"reason": ...}``."""
         super().__init__(classes="type-name-dialog")
         self.title_text = title
         self.body = plain(body)
         self.names = list(names)
         self.yes_label = yes
+        self.with_reason = reason
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -156,6 +224,8 @@ class TypeNameDialog(Dialog):
                 yield Static(self.body, id="confirm-body")
                 yield ProtectedInputs(self.names)
                 yield Static("", id="protected-error", classes="dialog-error")
+            if self.with_reason:
+                yield ReasonInput()
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes_label, id="yes", variant="error", compact=True)
                 yield Button("Cancel", id="no", variant="primary", compact=True)
@@ -166,28 +236,14 @@ class TypeNameDialog(Dialog):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
-    def _try(self) -> None:
-        if self.query_one(ProtectedInputs).confirmed:
-            self.dismiss(True)
-        else:
-            self.query_one("#protected-error", Static).update(
-                Text("The names typed do not match; nothing was changed yet.")
-            )
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(".protected-input").results(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
-            self._try()
+    def action_confirm(self) -> None:
+        if self.names_typed():
+            self.dismiss({"reason": self.given_reason()} if self.with_reason else True)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "yes":
-            self._try()
+            self.action_confirm()
         else:
             self.dismiss(False)
 
@@ -263,21 +319,26 @@ class NewPromptDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         given = self.initial
-        with Vertical(classes="dialog -tall"):
+        with Vertical(classes="dialog -tall new-prompt-dialog"):
             yield Label("New prompt", classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Label("Name")
-                yield Input(given.get("name", ""), id="name", placeholder="e.g. support-greeting")
-                yield Label("Description (optional)")
-                yield Input(given.get("description") or "", id="description")
-                yield Label("Tags, comma-separated (optional)")
-                yield Input(", ".join(given.get("tags", ())), id="tags")
-                yield Checkbox("Chat prompt (templates are JSON lists of {role, content} messages)",
-                               given.get("template_structure") == "chat", id="chat")
-                yield Label("Template of v1 (optional; leave empty to write it later)")
-                yield TextArea(given.get("template") or "", id="template", soft_wrap=True,
-                               show_line_numbers=False)
-                yield Static("", id="form-error", classes="dialog-error")
+            # One line each (compact), so the template takes what is left and the buttons
+            # and the key hint stay on screen down to 80x24.
+            yield Label("Name")
+            yield Input(given.get("name", ""), id="name", placeholder="e.g. support-greeting",
+                        compact=True, select_on_focus=False)
+            yield Label("Description (optional)")
+            yield Input(given.get("description") or "", id="description", compact=True,
+                        select_on_focus=False)
+            yield Label("Tags, comma-separated (optional)")
+            yield Input(", ".join(given.get("tags", ())), id="tags", compact=True,
+                        select_on_focus=False)
+            yield Checkbox("Chat prompt (templates are JSON lists of {role, content} messages)",
+                           given.get("template_structure") == "chat", id="chat", compact=True)
+            yield Label("Template of v1 (optional; leave empty to write it later)")
+            yield TextArea(given.get("template") or "", id="template", soft_wrap=True,
+                           show_line_numbers=False)
+            yield Static("", id="form-error", classes="dialog-error")
+            yield Label(Text("ctrl+s creates · tab moves on · esc cancels"), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create (ctrl+s)", id="save", variant="success", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -313,6 +374,60 @@ class NewPromptDialog(Dialog):
             self.dismiss(None)
 
 
+class EditPromptDialog(Dialog):
+    """Rename and re-describe a prompt (the fields keep what is there; typing adds to it)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, name: str, description: str | None) -> None:
+        super().__init__(classes="edit-prompt-dialog")
+        self.name_value = name
+        self.description = description or ""
+
+    def compose(self) -> ComposeResult:
+        title = Text("Edit prompt ")
+        title.append(one_line(self.name_value, 40), style="bold")
+        with Vertical(classes="dialog"):
+            yield Label(title, classes="dialog-title")
+            yield Label("Name")
+            yield Input(self.name_value, id="prompt-name", compact=True, select_on_focus=False)
+            yield Label("Description (optional)")
+            yield Input(self.description, id="prompt-description", compact=True,
+                        select_on_focus=False)
+            yield Static("", id="form-error", classes="dialog-error")
+            yield Label(Text("enter or ctrl+s saves · esc cancels · the history keeps old names"),
+                        classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-name", Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        name = self.query_one("#prompt-name", Input).value
+        if not name.strip():
+            self.query_one("#form-error", Static).update("A prompt needs a name.")
+            return
+        self.dismiss({"name": name,
+                      "description": self.query_one("#prompt-description", Input).value or None})
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+
 class NewVersionScreen(Dialog):
     """A multi-line editor prefilled with the selected template, and a change description."""
 
@@ -338,10 +453,14 @@ class NewVersionScreen(Dialog):
             yield Label(title, classes="dialog-title")
             yield TextArea(self.template, id="template", soft_wrap=True, show_line_numbers=True)
             yield Input(self.change_description, id="change",
-                        placeholder="change description (optional)")
+                        placeholder="change description (optional)", compact=True,
+                        select_on_focus=False)
             yield Static("", id="form-error", classes="dialog-error")
             yield Label(Text("ctrl+s saves · tab moves to the change description · esc cancels"),
                         classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#template", TextArea).focus()
@@ -358,6 +477,13 @@ class NewVersionScreen(Dialog):
             return
         change = self.query_one("#change", Input).value
         self.dismiss({"template": template, "change_description": change or None})
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
 
 
 class TagsDialog(Dialog):
@@ -382,10 +508,12 @@ class TagsDialog(Dialog):
             label = Text("Tags of prompt ")
             label.append(one_line(self.prompt_name, 40), style="bold")
             yield Label(label)
-            yield Input(", ".join(self.prompt_tags), id="prompt-tags")
+            # Prefilled: focusing must not select the tags (typing would replace them all).
+            yield Input(", ".join(self.prompt_tags), id="prompt-tags", select_on_focus=False)
             if self.version_label is not None:
                 yield Label(Text(f"Tags of version {self.version_label}"))
-                yield Input(", ".join(self.version_tags), id="version-tags")
+                yield Input(", ".join(self.version_tags), id="version-tags",
+                            select_on_focus=False)
             yield Label(Text("comma-separated · enter or ctrl+s saves · esc cancels"),
                         classes="dialog-hint")
 
@@ -489,7 +617,7 @@ class EnvironmentsPicker(Dialog):
         self.dismiss(list(self.query_one("#env-selection", SelectionList).selected))
 
 
-class MoveReviewDialog(Dialog):
+class MoveReviewDialog(ProtectedDialog):
     """Step 2 of ``e``: for every environment that would move, the diff from its current owner,
     variables added/removed flagged; protected ones need their name typed."""
 
@@ -515,6 +643,7 @@ class MoveReviewDialog(Dialog):
             if self.protected:
                 yield ProtectedInputs(self.protected)
             yield Static("", id="protected-error", classes="dialog-error")
+            yield ReasonInput()
             yield Label(Text("ctrl+s moves · esc cancels · tab/shift+tab reach the diffs to scroll"),
                         classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
@@ -546,23 +675,9 @@ class MoveReviewDialog(Dialog):
         self.dismiss(None)
 
     def action_confirm(self) -> None:
-        if self.protected and not self.query_one(ProtectedInputs).confirmed:
-            self.query_one("#protected-error", Static).update(
-                Text("Type the name of each protected environment to confirm.")
-            )
-            self.query_one(".protected-input", Input).focus()
-            return
-        self.dismiss({"confirm_protected": bool(self.protected)})
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(".protected-input").results(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
-            self.action_confirm()
+        if self.names_typed():
+            self.dismiss({"confirm_protected": bool(self.protected),
+                          "reason": self.given_reason()})
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -583,24 +698,36 @@ class EnvironmentForm(Dialog):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
-    def __init__(self, environment: Environment | None = None) -> None:
+    def __init__(self, environment: Environment | None = None, *,
+                 initial: dict | None = None) -> None:
+        """``initial``: what the user typed before (shown again after a failed save)."""
         super().__init__(classes="environment-form")
         self.environment = environment
+        env = environment
+        self.initial = initial or {
+            "name": env.name if env else "",
+            "color": (env.color or "") if env else "",
+            "description": (env.description or "") if env else "",
+            "protected": env.protected if env else False,
+        }
 
     def compose(self) -> ComposeResult:
         env = self.environment
+        given = self.initial
         title = "New environment" if env is None else f"Edit environment {env.name}"
         with Vertical(classes="dialog"):
             yield Label(Text(title), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Label("Name (letters, digits, - and _)")
-                yield Input(env.name if env else "", id="env-name")
+                yield Input(given["name"], id="env-name", select_on_focus=False)
                 yield Label("Colour (#RRGGBB, optional)")
-                yield Input((env.color or "") if env else "", id="env-color", placeholder="#19A979")
+                yield Input(given["color"] or "", id="env-color", placeholder="#19A979",
+                            select_on_focus=False)
                 yield Label("Description (optional)")
-                yield Input((env.description or "") if env else "", id="env-description")
+                yield Input(given["description"] or "", id="env-description",
+                            select_on_focus=False)
                 yield Checkbox("Protected (moves into or out of it need the name typed)",
-                               env.protected if env else False, id="env-protected")
+                               given["protected"], id="env-protected")
                 yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)

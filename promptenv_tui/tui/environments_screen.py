@@ -100,7 +100,7 @@ class EnvironmentsScreen(BaseScreen):
 
     # --- create and edit -----------------------------------------------------------------
 
-    def action_new_environment(self) -> None:
+    def action_new_environment(self, initial: dict | None = None) -> None:
         if not self.writable("create an environment"):
             return
 
@@ -109,13 +109,21 @@ class EnvironmentsScreen(BaseScreen):
                 return
             lib = self.library
             self.write(
-                "saved", f"create environment {answer['name']}",
+                "created", f"create environment {answer['name']}",
                 lambda: lib.create_environment(answer["name"], description=answer["description"],
                                                color=answer["color"],
                                                protected=answer["protected"]),
+                context=answer,
             )
 
-        self.app.push_screen(EnvironmentForm(), saved)
+        self.app.push_screen(EnvironmentForm(initial=initial), saved)
+
+    def retry_created(self, answer: dict) -> None:
+        """The create failed: give the form back with what was typed."""
+        self.action_new_environment(answer)
+
+    def done_created(self, env: Environment, context: object) -> None:
+        self.done_saved(env, context)
 
     @on(DataTable.RowSelected, "#environments-table")
     def _selected(self, _event: DataTable.RowSelected) -> None:

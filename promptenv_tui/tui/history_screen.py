@@ -66,10 +66,11 @@ class HistoryScreen(BaseScreen):
         yield Static(Text("History", style="bold"), classes="screen-title")
         with Horizontal(id="history-filters"):
             yield Input(self.filters.prompt, id="filter-prompt", placeholder="prompt (/ or p)",
-                        compact=True)
+                        compact=True, select_on_focus=False)
             yield Input(self.filters.environment, id="filter-environment",
-                        placeholder="environment (v)", compact=True)
-            yield Input(self.filters.actor, id="filter-actor", placeholder="user (u)", compact=True)
+                        placeholder="environment (v)", compact=True, select_on_focus=False)
+            yield Input(self.filters.actor, id="filter-actor", placeholder="user (u)", compact=True,
+                        select_on_focus=False)
         yield KeyTable(id="history-table")
         yield Static(id="history-empty", classes="empty-state -hidden")
         yield Static(id="history-info", classes="info-line")
@@ -103,7 +104,7 @@ class HistoryScreen(BaseScreen):
         def run() -> HistoryLoaded:
             page = self.library.history(
                 prompt=filters.prompt or None, environment=filters.environment or None,
-                actor=filters.actor or None, page=page_no, size=size)
+                actor=filters.actor or None, page=page_no, size=size, match="contains")
             return HistoryLoaded(filters, page, keep, append)
 
         self.deliver("load the history", run)

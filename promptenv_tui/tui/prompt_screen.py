@@ -27,6 +27,7 @@ from .dialogs import (
     ChoiceDialog,
     ConfirmDialog,
     DiffScreen,
+    EditPromptDialog,
     EnvChange,
     EnvironmentsPicker,
     MoveReviewDialog,
@@ -108,6 +109,10 @@ class PromptScreen(BaseScreen):
                 tooltip="Diff against another version or an environment's owner"),
         Binding("h", "prompt_history", "History", id="prompt_history",
                 tooltip="Moves of this prompt"),
+        Binding("m", "edit_prompt", "Rename", id="edit_prompt",
+                tooltip="Edit the prompt's name and description"),
+        Binding("D", "delete_prompt", "Delete", id="delete_prompt",
+                tooltip="Delete the prompt with its versions (the history stays)"),
     ]
 
     def __init__(self, prompt_id: str) -> None:
@@ -371,7 +376,7 @@ class PromptScreen(BaseScreen):
                     "move", f"move environments to {version.label}",
                     lambda: lib.set_version_environments(
                         version.id, selected, expected_owners=shown,
-                        confirm_protected=answer["confirm_protected"]),
+                        confirm_protected=answer["confirm_protected"], reason=answer["reason"]),
                     context=version.id,
                 )
 
@@ -398,8 +403,11 @@ class PromptScreen(BaseScreen):
             return
         colors = self.colors
         options = []
+        protected = {e.name.lower() for e in self.environments if e.protected}
         for owner in prompt.owners:
             label = env_badge(owner.environment, colors.get(owner.environment.lower()))
+            if owner.environment.lower() in protected:
+                label.append(" 🔒")
             label.append("  ")
             label.append_text(describe_owner(owner))
             options.append((owner.environment, label))
@@ -420,23 +428,25 @@ class PromptScreen(BaseScreen):
             body.append(one_line(prompt.name, 40), style="bold")
             body.append(f" (it serves v{owner.version_number} now). The clearing is recorded.")
 
-            def go(ok: bool | None) -> None:
-                if not ok:
+            def go(answer: dict | bool | None) -> None:
+                if not answer:
                     return
                 lib = self.library
                 protected = bool(env and env.protected)
+                reason = answer.get("reason") if isinstance(answer, dict) else None
                 self.write(
                     "clear", f"clear {env_name}",
                     lambda: lib.clear_environment(prompt.id, env_name,
                                                   expected_owner=owner.version_id,
-                                                  confirm_protected=protected),
+                                                  confirm_protected=protected, reason=reason),
                 )
 
             if env is not None and env.protected:
-                self.app.push_screen(TypeNameDialog(f"Clear {env_name}?", body, [env_name],
-                                                    yes="Clear"), go)
+                self.app.push_screen(TypeNameDialog(f"Clear 🔒 {env_name}?", body, [env_name],
+                                                    yes="Clear", reason=True), go)
             else:
-                self.app.push_screen(ConfirmDialog(f"Clear {env_name}?", body, yes="Clear"), go)
+                self.app.push_screen(ConfirmDialog(f"Clear {env_name}?", body, yes="Clear",
+                                                   reason=True), go)
 
         self.app.push_screen(ChoiceDialog("Clear which environment?", options,
                                           highlighted=first_mine), chosen)
@@ -605,6 +615,84 @@ class PromptScreen(BaseScreen):
 
     def show_diff(self, title: str, old: Version, new: Version, old_label: str) -> None:
         self.app.push_screen(DiffScreen(f"Diff {title}", version_diff(old, new, old_label)))
+
+    # --- m: name and description ------------------------------------------------------------
+
+    def action_edit_prompt(self, retry: dict | None = None) -> None:
+        if not self.writable("edit the prompt"):
+            return
+        prompt = self.prompt
+        if prompt is None:
+            return
+        name = retry["name"] if retry else prompt.name
+        description = retry["description"] if retry else prompt.description
+
+        def saved(answer: dict | None) -> None:
+            if not answer:
+                return
+            changes = {}
+            if answer["name"] != prompt.name:
+                changes["name"] = answer["name"]
+            if (answer["description"] or None) != (prompt.description or None):
+                changes["description"] = answer["description"]
+            if not changes:
+                return
+            lib = self.library
+            self.write("edit_prompt", f"save prompt '{one_line(prompt.name, 40)}'",
+                       lambda: lib.update_prompt(prompt.id, **changes), context=answer)
+
+        self.app.push_screen(EditPromptDialog(name, description), saved)
+
+    def retry_edit_prompt(self, answer: dict) -> None:
+        """Saving failed (a name taken, say): reopen the dialog with what was typed."""
+        self.action_edit_prompt(answer)
+
+    def done_edit_prompt(self, prompt: Prompt, _context: object) -> None:
+        self.notify(f"Saved prompt {one_line(prompt.name, 40)}", markup=False)
+        self.reload()
+
+    # --- D: delete ----------------------------------------------------------------------------
+
+    def action_delete_prompt(self) -> None:
+        if not self.writable("delete the prompt"):
+            return
+        prompt = self.prompt
+        if prompt is None:
+            return
+        protected = sorted({o.environment for o in prompt.owners for e in self.environments
+                            if e.protected and e.name.lower() == o.environment.lower()})
+        count = prompt.version_count
+        body = Text("Delete ")
+        body.append(prompt.name, style="bold")
+        body.append(f"?\n\nIts {count} version{'' if count == 1 else 's'} go with it")
+        if prompt.owners:
+            body.append(", and the environments they serve serve nothing of it any more: ")
+            body.append(", ".join(f"{o.environment} (v{o.version_number})" for o in prompt.owners),
+                        style="bold")
+            body.append(". Every cleared environment is recorded")
+        body.append(". The history of its moves stays. This cannot be undone.")
+        if protected:
+            body.append(f"\n\nIt serves {', '.join(protected)}, which "
+                        f"{'is' if len(protected) == 1 else 'are'} protected.", style="bold")
+
+        def go(ok: bool | None) -> None:
+            if not ok:
+                return
+            lib = self.library
+            self.write("delete_prompt", f"delete prompt '{one_line(prompt.name, 40)}'",
+                       lambda: lib.delete_prompt(prompt.id, reason="deleted in the console",
+                                                 confirm_protected=bool(protected)))
+
+        title = f"Delete {one_line(prompt.name, 40)}?"
+        if protected:
+            self.app.push_screen(TypeNameDialog(title, body, protected, yes="Delete"), go)
+        else:
+            self.app.push_screen(ConfirmDialog(title, body, yes="Delete"), go)
+
+    def done_delete_prompt(self, _result: object, _context: object) -> None:
+        name = one_line(self.prompt.name, 40) if self.prompt else "the prompt"
+        self.notify(f"Deleted {name}", markup=False)
+        self.leave()
 
     # --- h: history ----------------------------------------------------------------------------
 

@@ -581,3 +581,23 @@ async def test_a_move_and_a_clear_can_give_a_reason_shown_in_history(library, id
         await pilot.press("H")
         await settle(pilot)
         assert "incident 42" in screen_text(app) and "not needed" in screen_text(app)
+
+
+async def test_d_offers_every_version_even_those_not_loaded(library, ids):
+    for i in range(12):
+        library.create_version("greeting", f"text {i}")
+    app = make_app(library, page_size=5)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        assert screen.table.row_count < 15
+        await pilot.press("d")
+        await settle(pilot)
+        choice = app.screen
+        assert isinstance(choice, ChoiceDialog)
+        versions = [key for key, _ in choice.options if key.startswith("version:")]
+        assert len(versions) == 14  # all 15 but the selected one
+        assert versions[-1] == f"version:{ids['greeting.v1']}"
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DiffScreen)
+        assert "Diff v1 → v15" in screen_text(app)

@@ -136,14 +136,19 @@ async def test_loads_page_by_page_as_the_cursor_moves(library):
         table = app.screen.table
         assert table.row_count == 10
         assert "10 of 45 prompts" in screen_text(app)
-        await pilot.press("G")  # last loaded row → next page
+        await pilot.press("down", "down")
         await settle(pilot)
-        assert table.row_count >= 20
-        for _ in range(5):
-            await pilot.press("G")
-            await settle(pilot)
+        await pilot.press("G")  # the real last row: everything left loads
+        await settle(pilot)
         assert table.row_count == 45
+        assert table.cursor_row == 44 and table.cursor_key == library.list_prompts(
+            page=5, size=10).items[-1].id
         assert column_text(table, "name") == [f"p-{i:03d}" for i in range(45)]
+        assert "45 of 45 prompts" in screen_text(app)
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("end")
+        assert table.cursor_row == 44
         # A refresh keeps every loaded row and the cursor on its row.
         key = table.cursor_key
         await pilot.press("r")

@@ -26,7 +26,9 @@ from textual.widgets import (
     Static,
     TextArea,
 )
-from textual.widgets.option_list import Option
+from rich.segment import Segment
+from textual.strip import Strip
+from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from promptenv_tui.domain import Environment, Owner, Version
@@ -557,6 +559,24 @@ class DiffScreen(Dialog):
         self.query_one("#diff-scroll").focus()
 
 
+class CheckList(SelectionList[str]):
+    """A SelectionList whose boxes read ``[✔]`` ticked and ``[ ]`` not, whatever the colours
+    (the stock one draws the same ``X`` for both and tells them apart by colour alone)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if len(segments) < 3 or segments[1].text != Checkbox.BUTTON_INNER:
+            return strip
+        mark = "✔" if selection.value in self.selected else " "
+        segments[1] = Segment(mark, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
 # --- the move ------------------------------------------------------------------------------
 
 
@@ -606,7 +626,7 @@ class EnvironmentsPicker(Dialog):
             selections.append(Selection(label, env.name, owner is not None and owner.version_id == self.version.id))
         with Vertical(classes="dialog"):
             yield Label(title, classes="dialog-title")
-            yield SelectionList[str](*selections, id="env-selection")
+            yield CheckList(*selections, id="env-selection")
             yield Label(Text("space toggles · enter reviews the changes · esc cancels"),
                         classes="dialog-hint")
 

@@ -88,6 +88,15 @@ class DiffReady(Message, bubble=False):
         self.old_label = old_label
 
 
+class AllVersions(Message, bubble=False):
+    """Every version of the prompt, for the diff picker."""
+
+    def __init__(self, version: Version, versions: tuple[Version, ...]) -> None:
+        super().__init__()
+        self.version = version
+        self.versions = versions
+
+
 def describe_moves(moves: tuple[MoveRecord, ...]) -> str:
     return "; ".join(m.describe() for m in moves) if moves else "nothing changed"
 
@@ -561,8 +570,33 @@ class PromptScreen(BaseScreen):
 
     def action_diff(self) -> None:
         version = self.need_version("diff")
+        if version is None or self.prompt is None:
+            return
+        if len(self.versions) < self.total_versions:
+            self.fetch_all_versions(version)  # the picker offers every version, loaded or not
+        else:
+            self.pick_diff(version, self.versions)
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def fetch_all_versions(self, version: Version) -> None:
+        def run() -> AllVersions:
+            items: list[Version] = []
+            page_no = 1
+            while True:
+                page = self.library.list_versions(self.prompt_id, page=page_no, size=1000)
+                items.extend(page.items)
+                if len(items) >= page.total or not page.items:
+                    return AllVersions(version, tuple(items))
+                page_no += 1
+
+        self.deliver("load the versions to compare", run)
+
+    def on_all_versions(self, message: AllVersions) -> None:
+        self.pick_diff(message.version, list(message.versions))
+
+    def pick_diff(self, version: Version, versions: list[Version]) -> None:
         prompt = self.prompt
-        if version is None or prompt is None:
+        if prompt is None:
             return
         options: list[tuple[str, Text]] = []
         colors = self.colors
@@ -571,7 +605,7 @@ class PromptScreen(BaseScreen):
             label.append_text(env_badge(owner.environment, colors.get(owner.environment.lower())))
             label.append(f"  v{owner.version_number}", style="bold")
             options.append((f"env:{owner.environment}", label))
-        for other in self.versions:
+        for other in versions:
             if other.id == version.id:
                 continue
             label = Text(other.label, style="bold")
@@ -587,14 +621,14 @@ class PromptScreen(BaseScreen):
                 return
             kind, _, ref = key.partition(":")
             if kind == "version":
-                other = next(v for v in self.versions if v.id == ref)
+                other = next(v for v in versions if v.id == ref)
                 self.show_diff(f"{other.label} → {version.label}", other, version, other.label)
                 return
             owner = prompt.owner_of(ref)
             if owner is None:
                 return
             label = f"{ref} (v{owner.version_number})"
-            loaded = next((v for v in self.versions if v.id == owner.version_id), None)
+            loaded = next((v for v in versions if v.id == owner.version_id), None)
             if loaded is not None:
                 self.show_diff(f"{label} → {version.label}", loaded, version, label)
             else:

@@ -37,8 +37,10 @@ class PromptQuery:
 
 class PromptsLoaded(Message, bubble=False):
     def __init__(self, query: PromptQuery, environments: tuple[Environment, ...] | None,
-                 page: Page[Prompt], keep: str | None, append: bool) -> None:
+                 page: Page[Prompt], keep: str | None, append: bool,
+                 to_last: bool = False) -> None:
         super().__init__()
+        self.to_last = to_last
         self.query = query
         self.environments = environments
         self.page = page
@@ -125,6 +127,34 @@ class PromptsScreen(BaseScreen):
 
         self.deliver("load more prompts", run)
 
+    def on_key_table_last_row_wanted(self, event: KeyTable.LastRowWanted) -> None:
+        """G/End: load every remaining row (in big pages, off the UI thread), then go to the
+        last one."""
+        event.stop()
+        if len(self.prompts) >= self.total:
+            return
+        self.loading_more = True
+        self.fetch_rest(self.query_state)
+        self.show_info()
+
+    @work(thread=True, exclusive=True, group="prompts-more", exit_on_error=False)
+    def fetch_rest(self, query: PromptQuery) -> None:
+        def run() -> PromptsLoaded:
+            items: list[Prompt] = []
+            page_no, size = 1, 1000
+            while True:
+                page = self.library.list_prompts(
+                    page=page_no, size=size, search=query.search or None, sort=query.sort,
+                    descending=query.descending)
+                items.extend(page.items)
+                if len(items) >= page.total or not page.items:
+                    break
+                page_no += 1
+            return PromptsLoaded(query, None, Page(tuple(items), page.total, 1, len(items) or 1),
+                                 None, append=True, to_last=True)
+
+        self.deliver("load the remaining prompts", run)
+
     def on_prompts_loaded(self, message: PromptsLoaded) -> None:
         if message.query != self.query_state:
             return  # an answer to a filter the user has since changed
@@ -141,6 +171,8 @@ class PromptsScreen(BaseScreen):
             self.total = message.page.total
             for prompt in fresh:
                 table.add_row(*self.row(prompt), key=prompt.id)
+            if message.to_last and table.row_count:
+                table.move_cursor(row=table.row_count - 1, animate=False, scroll=True)
             self.show_info()
             return
         keep = message.keep if message.keep is not None else table.cursor_key

@@ -294,6 +294,52 @@ def test_list_prompts_invalid_arguments(library, catalogue):
         library.list_prompts(environment="qa")
 
 
+def test_the_tag_filter_and_search_compare_normalised_text(library):
+    library.create_prompt("Café menu", tags=["caf\u00e9"])
+    assert library.list_prompts(tag="cafe\u0301").total == 1  # NFD finds the NFC tag
+    assert library.list_prompts(tag=" caf\u00e9 ").total == 1
+    assert library.list_prompts(search="CAFE\u0301").total == 1
+
+
+ODD_ARGUMENTS = [
+    ("list_prompts", (), dict(page=2**63)),
+    ("list_prompts", (), dict(search="\ud800")),
+    ("list_prompts", (), dict(search=5)),
+    ("list_prompts", (), dict(tag="\ud800")),
+    ("list_prompts", (), dict(tag=5)),
+    ("get_prompt", (5,), {}),
+    ("get_prompt", ("\ud800",), {}),
+    ("get_version", (5,), {}),
+    ("get_version", ("\udfff",), {}),
+    ("owners", (None,), {}),
+    ("update_prompt", (5,), dict(description="x")),
+    ("delete_prompt", (5,), {}),
+    ("restore_version", (5,), {}),
+    ("set_version_environments", (5, []), {}),
+    ("assign_environment", ("\ud800", "staging"), {}),
+    ("clear_environment", (5, "staging"), {}),
+    ("history", (), dict(prompt=5)),
+    ("history", (), dict(prompt="\ud800")),
+    ("history", (), dict(actor=5)),
+    ("history", (), dict(since="2024-01-01")),
+    ("history", (), dict(page=2**63)),
+]
+
+
+@pytest.mark.parametrize("method, args, kwargs", ODD_ARGUMENTS,
+                         ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(ODD_ARGUMENTS)])
+def test_arguments_of_the_wrong_kind_are_invalid_on_both_backends(library, method, args, kwargs):
+    """Never a raw Python or driver error: a lone surrogate, a number where text belongs or a
+    page past what a database can count is the caller's mistake, said as one."""
+    v = library.create_version("P", "x").version
+    with refused(library, InvalidInput):
+        getattr(library, method)(*args, **kwargs)
+    with refused(library, InvalidInput):
+        library.get_version_by_number(v.prompt_id, 2**63)
+    with refused(library, InvalidInput):
+        library.list_versions(v.prompt_id, page=2**63)
+
+
 def test_a_page_costs_at_most_three_queries_whatever_its_size(library):
     for i in range(30):
         v = library.create_prompt(f"P{i:02}", template="x").latest_version

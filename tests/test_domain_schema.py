@@ -120,6 +120,33 @@ def test_an_older_schema_names_promptenv_db_upgrade_which_upgrades_it(fresh_url,
         lib.close()
 
 
+def test_a_database_at_0001_upgrades_to_metadata_kept_as_written(fresh_url):
+    """0002 turns PostgreSQL's jsonb metadata into json (SQLite: nothing to change); the data
+    stays, and from then on metadata comes back as written."""
+    from alembic import command
+
+    with PromptLibrary(fresh_url, actor="old") as old:
+        kept = old.create_version("Kept", "x", metadata={"b": 1, "a": [1, 2]},
+                                  environments=["staging"]).version
+        config = Config()
+        config.set_main_option("script_location", str(db.MIGRATIONS))
+        with old.db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0001")
+    with PromptLibrary(fresh_url) as lib:
+        with pytest.raises(SchemaOutdated, match="promptenv db upgrade"):
+            lib.get_version(kept.id)
+        assert lib.upgrade_schema() == ("0001", SCHEMA_HEAD)
+        assert lib.get_version(kept.id).metadata == {"b": 1, "a": [1, 2]}
+        assert lib.owners(kept.prompt_id)[0].version_id == kept.id
+        column = next(c for c in sa.inspect(lib.db.engine).get_columns("versions")
+                      if c["name"] == "metadata")
+        if lib.backend == "postgresql":
+            assert type(column["type"]).__name__ == "JSON"
+        later = lib.create_version("Kept", "y", metadata={"z": 1e16, "a": -0.0}).version
+        assert list(lib.get_version(later.id).metadata.items()) == [("z", 1e16), ("a", -0.0)]
+
+
 def test_a_schema_from_a_newer_promptenv_is_refused(fresh_url):
     with PromptLibrary(fresh_url) as lib:
         lib.open()

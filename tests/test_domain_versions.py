@@ -162,6 +162,43 @@ def test_get_versions_by_commits_keeps_input_order_and_marks_missing(library):
         library.get_versions_by_commits([])
 
 
+def test_get_versions_by_commits_answers_a_commit_given_twice_twice(library):
+    a = library.create_version("P", "one").version
+    out = library.get_versions_by_commits([a.commit, "deadbeef", a.commit, "deadbeef"])
+    assert [c.commit for c in out] == [a.commit, "deadbeef", a.commit, "deadbeef"]
+    assert [c.version for c in out] == [a, None, a, None]
+    with pytest.raises(InvalidInput):
+        library.get_versions_by_commits(["deadbeef"] * 1001)
+
+
+def test_metadata_comes_back_as_written_on_both_backends(library):
+    """Numbers keep their form and keys their order (PostgreSQL's JSONB would give 1e16 back as
+    10000000000000000, -0.0 as 0 and the keys sorted); what create returns is what get returns,
+    and it does not change when the caller's dict does."""
+    given = {"z": -0.0, "f": 1e16, "g": 1e300, "n": 12345678901234567890, "a": [1.5, {"y": 1, "b": 2}],
+             "t": (1, 2), 7: "seven", "ß": "straße"}
+    created = library.create_version("Meta", "x", metadata=given).version
+    stored = library.get_version(created.id).metadata
+    expected = {"z": -0.0, "f": 1e16, "g": 1e300, "n": 12345678901234567890,
+                "a": [1.5, {"y": 1, "b": 2}], "t": [1, 2], "7": "seven", "ß": "straße"}
+    assert stored == expected and created.metadata == expected
+    assert list(stored) == list(expected) and list(stored["a"][1]) == ["y", "b"]
+    assert repr(stored["z"]) == "-0.0" and isinstance(stored["f"], float)
+    given["later"] = 1
+    assert "later" not in created.metadata
+    restored = library.restore_version(created.id)
+    assert list(restored.metadata) == list(expected)
+
+
+def test_variables_come_in_order_of_first_appearance(library):
+    v = library.create_version("Letter", "Dear {{ name }}, your {{ e }}{% for x in items %}"
+                               "{{ x }} {{ name }}{% endfor %} {{ zeta | upper }}",
+                               type="jinja2").version
+    assert v.variables == ("name", "e", "items", "zeta")
+    m = library.create_version("Note", "{{#list}}{{item}}{{/list}} {{b}} {{{a}}} {{b}}").version
+    assert m.variables == ("list", "item", "b", "a")
+
+
 # --- 10. get version, 16. get versions by ids ------------------------------------------------------
 
 

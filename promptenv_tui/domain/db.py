@@ -20,13 +20,14 @@ from .errors import Conflict, InvalidInput, NotFound, PromptEnvError, SchemaOutd
 
 T = TypeVar("T")
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """The Alembic revision this code expects (a test checks it is the migrations' head)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_ATTEMPTS = 8
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_REPEATABLE_READ = 3  # psycopg.IsolationLevel.REPEATABLE_READ (psycopg is imported only for PostgreSQL)
 
 
 class RetryTransaction(Exception):
@@ -91,12 +92,14 @@ def make_engine(url: str | URL | None, *, create_folder: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_size=8,
         max_overflow=8,
         connect_args={"connect_timeout": 5, "application_name": "promptenv"},
     )
+    event.listen(engine, "begin", _postgresql_on_begin)
+    return engine
 
 
 def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -131,6 +134,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgresql_on_begin(conn: Connection) -> None:
+    """Reads see one snapshot (REPEATABLE READ, READ ONLY: a page and its count agree, a prompt
+    and its versions agree); writes stay READ COMMITTED and lock what they rely on. psycopg puts
+    both into the BEGIN it sends with the first statement: no extra round trip."""
+    raw = conn.connection.dbapi_connection
+    if conn.get_execution_options().get("promptenv_read", False):
+        raw.isolation_level, raw.read_only = _REPEATABLE_READ, True
+    else:
+        raw.isolation_level, raw.read_only = None, None
+
+
 class Database:
     """One engine, and the only ways the domain talks to it: ``read`` and ``write``."""
 
@@ -155,6 +169,7 @@ class Database:
         """Run ``fn`` in one read transaction (a consistent snapshot)."""
         try:
             with self.engine.connect() as conn:
+                conn.execution_options(promptenv_read=True)
                 with conn.begin():
                     return fn(conn)
         except PromptEnvError:
@@ -182,11 +197,16 @@ class Database:
             except PromptEnvError:
                 raise
             except IntegrityError as exc:
-                raise Conflict(
-                    "the change clashes with another change made at the same time; refresh and "
-                    f"try again ({_first_line(exc.orig)})",
-                    reason="busy",
-                ) from None
+                # PostgreSQL writes run READ COMMITTED: a row this one relied on (an environment,
+                # a name still free) can go between its read and its write. Run it again: it then
+                # sees that change and gives the answer it calls for (not found, name taken, ...).
+                # SQLite's writes are serialised, so there such an error cannot be a race.
+                if self.is_sqlite or last:
+                    raise Conflict(
+                        "the change clashes with another change made at the same time; refresh "
+                        f"and try again ({_first_line(exc.orig)})",
+                        reason="busy",
+                    ) from None
             except (DBAPIError, sqlite3.Error) as exc:
                 # (sqlite3's own errors come straight from BEGIN IMMEDIATE, which is issued on
                 # the driver connection: a lock held past the busy timeout, say.)

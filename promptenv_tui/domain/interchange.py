@@ -1157,7 +1157,7 @@ def export(library, prompt_names: Iterable[str] | None = None) -> dict[str, Any]
                     "commit": v.commit,
                     "template": v.template,
                     "type": v.type,
-                    "metadata": _sorted_json(v.metadata or {}),
+                    "metadata": v.metadata or {},
                     "change_description": v.change_description,
                     "tags": list(v.tags or ()),
                     "created_at": v.created_at.isoformat(),
@@ -1181,16 +1181,6 @@ def export(library, prompt_names: Iterable[str] | None = None) -> dict[str, Any]
         }
 
     return library._read(run)
-
-
-def _sorted_json(value: Any) -> Any:
-    """Object keys sorted (PostgreSQL's JSONB reorders them; SQLite keeps them): the same
-    document from either backend."""
-    if isinstance(value, dict):
-        return {k: _sorted_json(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted_json(v) for v in value]
-    return value
 
 
 def dumps(doc: Mapping[str, Any]) -> str:

@@ -223,19 +223,22 @@ class PromptLibrary:
         sort: str = "name",
         descending: bool | None = None,
     ) -> Page[Prompt]:
-        """(1) A page of prompts with version counts, latest version and owners: two queries."""
+        """(1) A page of prompts with version counts, latest version and owners: three queries
+        whatever the page size (count, page, owners)."""
         page, size = rules.clean_page(page, size)
         if sort not in SORTS:
             raise InvalidInput(f"sort {sort!r} is not one of: {', '.join(SORTS)}")
         column, default_desc = SORTS[sort]
         desc = default_desc if descending is None else descending
+        search = rules.clean_filter(search, "search")
+        tag = rules.clean_filter(tag, "tag")
 
         def run(conn: Connection, ws: int) -> Page[Prompt]:
             where = [P.c.workspace_id == ws]
-            if search and search.strip():
-                where.append(P.c.name_key.contains(rules.name_key(search.strip()), autoescape=True))
+            if search:
+                where.append(P.c.name_key.contains(rules.name_key(search), autoescape=True))
             if tag is not None:
-                where.append(self._has_tag(P.c.tags, tag.strip()))
+                where.append(self._has_tag(P.c.tags, tag))
             if environment is not None:
                 # Resolved inside the query: a look-up of its own would be a fourth query.
                 env_key = rules.name_key(rules.clean_env_name(environment))
@@ -313,6 +316,7 @@ class PromptLibrary:
 
     def get_prompt(self, prompt_id: str, *, environment: str | None = None) -> PromptDetail:
         """(5) A prompt with its latest version; optionally the version an environment points at."""
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
 
         def run(conn: Connection, ws: int) -> PromptDetail:
             prompt = self._load_prompt(conn, ws, prompt_id)
@@ -336,6 +340,7 @@ class PromptLibrary:
         tags: Iterable[str] | None = UNSET,
     ) -> Prompt:
         """(6) Rename, describe, tag. A name another prompt has (ignoring case) is a conflict."""
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
         values: dict[str, Any] = {}
         if name is not UNSET:
             values["name"] = rules.clean_prompt_name(name)
@@ -373,6 +378,7 @@ class PromptLibrary:
     def delete_prompt(self, prompt_id: str, *, reason: str | None = None,
                       confirm_protected: bool = False) -> DeleteResult:
         """(7) The prompt, its versions and ownerships go; the history stays and says so."""
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
         result = self.delete_prompts([prompt_id], reason=reason, confirm_protected=confirm_protected)
         if result.missing:
             raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
@@ -497,6 +503,7 @@ class PromptLibrary:
 
     def get_version(self, version_id: str) -> Version:
         """(10)"""
+        version_id = rules.clean_id(version_id, "version id")
         return self._read(lambda conn, ws: self._load_version(conn, ws, version_id))
 
     def get_version_by_commit(self, commit: str, *, prompt_name: str | None = None) -> Version:
@@ -520,6 +527,8 @@ class PromptLibrary:
     def get_version_by_number(self, prompt: str, number: int | str, *, by_name: bool = False) -> Version:
         """(11) ``v3`` or ``3`` of a prompt (by id, or by name with ``by_name=True``)."""
         n = rules.parse_version_number(number)
+        if not by_name:
+            prompt = rules.clean_id(prompt, "prompt id")
 
         def run(conn: Connection, ws: int) -> Version:
             row = self._prompt_row_by_name(conn, ws, prompt) if by_name else self._prompt_row(conn, ws, prompt)
@@ -546,12 +555,13 @@ class PromptLibrary:
     ) -> Page[Version]:
         """(12) Newest first by default, each with its environments."""
         page, size = rules.clean_page(page, size)
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
+        needle = rules.clean_filter(search, "search")
 
         def run(conn: Connection, ws: int) -> Page[Version]:
             prompt = self._prompt_row(conn, ws, prompt_id)
             where = [V.c.prompt_id == prompt.id]
-            if search and search.strip():
-                needle = search.strip()
+            if needle:
                 where.append(sa.or_(
                     self._contains(V.c.template, needle),
                     self._contains(V.c.change_description, needle),
@@ -571,9 +581,12 @@ class PromptLibrary:
         return self._read(run)
 
     def get_versions_by_commits(self, commits: Sequence[str]) -> tuple[CommitLookup, ...]:
-        """(13) In the input order; unknown commits come back marked missing."""
-        wanted = rules.clean_batch(commits, "commit")
-        wanted = [rules.clean_commit(c) for c in wanted]
+        """(13) One answer per commit given, in the input order (a commit given twice is
+        answered twice); unknown commits come back marked missing."""
+        given = [rules.clean_commit(c) for c in ([commits] if isinstance(commits, str) else commits)]
+        if not 1 <= len(given) <= rules.BATCH_MAX:
+            raise InvalidInput(f"give 1 to {rules.BATCH_MAX} commits, not {len(given)}")
+        wanted = list(dict.fromkeys(given))
 
         def run(conn: Connection, ws: int) -> tuple[CommitLookup, ...]:
             rows = conn.execute(
@@ -587,13 +600,14 @@ class PromptLibrary:
                     raise self._ambiguous(conn, ws, commit)
             found = {v.id: v for v in self._versions_by_ids(conn, ws, [r.id for r in rows])}
             return tuple(
-                CommitLookup(c, found[by_commit[c][0]] if c in by_commit else None) for c in wanted
+                CommitLookup(c, found[by_commit[c][0]] if c in by_commit else None) for c in given
             )
 
         return self._read(run)
 
     def restore_version(self, version_id: str) -> Version:
         """(14) A new version copying an older one's template, type and metadata."""
+        version_id = rules.clean_id(version_id, "version id")
 
         def run(conn: Connection, ws: int) -> Version:
             old = self._load_version(conn, ws, version_id)
@@ -676,6 +690,7 @@ class PromptLibrary:
                 "no environment set given; to clear every environment of the version, give an "
                 "empty set"
             )
+        version_id = rules.clean_id(version_id, "version id")
         names = self._clean_env_names(environments)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
         return self._write(lambda conn, ws: self._set_environments(
@@ -691,6 +706,7 @@ class PromptLibrary:
         reason: str | None = None,
     ) -> MoveResult:
         """Give one more environment to a version (it keeps the ones it has)."""
+        version_id = rules.clean_id(version_id, "version id")
         name = rules.clean_env_name(environment)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
         return self._write(lambda conn, ws: self._set_environments(
@@ -707,6 +723,7 @@ class PromptLibrary:
         reason: str | None = None,
     ) -> tuple[MoveRecord, ...]:
         """Take an environment of a prompt from whichever version owns it (none: no change)."""
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
 
         def run(conn: Connection, ws: int) -> tuple[MoveRecord, ...]:
@@ -727,6 +744,7 @@ class PromptLibrary:
 
     def owners(self, prompt_id: str) -> tuple[Owner, ...]:
         """Who owns each environment of a prompt now, in registry order."""
+        prompt_id = rules.clean_id(prompt_id, "prompt id")
 
         def run(conn: Connection, ws: int) -> tuple[Owner, ...]:
             self._prompt_row(conn, ws, prompt_id)
@@ -926,41 +944,46 @@ class PromptLibrary:
         page, size = rules.clean_page(page, size)
         if match not in ("exact", "contains"):
             raise InvalidInput(f"match {match!r} must be 'exact' or 'contains'")
-        for value, what in ((since, "since"), (until, "until")):
-            if value is not None and value.tzinfo is None:
-                raise InvalidInput(f"'{what}' needs a time zone")
+        since = rules.clean_time(since, "since")
+        until = rules.clean_time(until, "until")
+        prompt = rules.clean_filter(prompt, "prompt")
+        environment = rules.clean_filter(environment, "environment")
+        actor = rules.clean_filter(actor, "user")
 
         def run(conn: Connection, ws: int) -> Page[MoveRecord]:
             where = [M.c.workspace_id == ws]
+            if since is not None:
+                where.append(M.c.at >= since)
+            if until is not None:
+                where.append(M.c.at < until)
             if match == "contains":
                 for value, recorded, table, current in (
                     (prompt, M.c.prompt_name, P, M.c.prompt_id),
                     (environment, M.c.environment_name, E, M.c.environment_id),
                 ):
-                    if value is not None and value.strip():
+                    if value is not None:
                         named_now = sa.select(table.c.id).where(
-                            table.c.workspace_id == ws, self._contains(table.c.name, value.strip()))
-                        where.append(sa.or_(self._contains(recorded, value.strip()),
-                                            current.in_(named_now)))
-                if actor is not None and actor.strip():
-                    where.append(self._contains(M.c.actor, actor.strip()))
-            elif prompt is not None and prompt.strip():
-                key = rules.name_key(prompt.strip())
-                # the prompt's id, a name it had when a record was written, or its current name
-                named_now = sa.select(P.c.id).where(P.c.workspace_id == ws, P.c.name_key == key)
-                where.append(sa.or_(M.c.prompt_id == prompt.strip(), M.c.prompt_key == key,
-                                    M.c.prompt_id.in_(named_now)))
-            if match == "exact" and environment is not None and environment.strip():
-                env = conn.execute(sa.select(E.c.id).where(
-                    E.c.workspace_id == ws, E.c.name_key == rules.name_key(environment.strip()))).scalar()
-                by_name = sa.func.lower(M.c.environment_name) == environment.strip().lower()
-                where.append(sa.or_(M.c.environment_id == env, by_name) if env else by_name)
-            if match == "exact" and actor is not None and actor.strip():
-                where.append(M.c.actor == actor.strip())
-            if since is not None:
-                where.append(M.c.at >= since)
-            if until is not None:
-                where.append(M.c.at < until)
+                            table.c.workspace_id == ws, self._contains(table.c.name, value))
+                        where.append(sa.or_(self._contains(recorded, value), current.in_(named_now)))
+                if actor is not None:
+                    where.append(self._contains(M.c.actor, actor))
+            else:
+                if prompt is not None:
+                    key = rules.name_key(prompt)
+                    # The prompt's id, its current name, or a name it had when a record was
+                    # written: each gives every record of that prompt, before and after renames.
+                    named_now = sa.select(P.c.id).where(P.c.workspace_id == ws, P.c.name_key == key)
+                    named_then = sa.select(M.c.prompt_id).where(M.c.workspace_id == ws,
+                                                                M.c.prompt_key == key)
+                    where.append(sa.or_(M.c.prompt_id == prompt, M.c.prompt_id.in_(named_now),
+                                        M.c.prompt_id.in_(named_then)))
+                if environment is not None:
+                    env = conn.execute(sa.select(E.c.id).where(
+                        E.c.workspace_id == ws, E.c.name_key == rules.name_key(environment))).scalar()
+                    by_name = sa.func.lower(M.c.environment_name) == environment.lower()
+                    where.append(sa.or_(M.c.environment_id == env, by_name) if env else by_name)
+                if actor is not None:
+                    where.append(M.c.actor == actor)
             rows = conn.execute(
                 sa.select(M, sa.func.count().over().label("total")).where(*where)
                 .order_by(M.c.id.desc()).limit(size).offset((page - 1) * size)

@@ -6,6 +6,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from .errors import InvalidInput
@@ -29,6 +30,8 @@ ACTOR_MAX = 100
 REASON_MAX = 1000
 BATCH_MAX = 1000
 PAGE_SIZE_MAX = 1000
+PAGE_MAX = 2**31 - 1  # (page - 1) * size stays well inside the databases' 64-bit OFFSET
+VERSION_NUMBER_MAX = 2**31 - 1  # the column is a 32-bit integer on both backends
 
 TEMPLATE_STRUCTURES = ("text", "chat")
 TEMPLATE_TYPES = ("mustache", "jinja2")
@@ -76,6 +79,31 @@ def clean_prompt_name(name: Any) -> str:
             "or tab); use plain text on one line"
         )
     return name
+
+
+def clean_id(value: Any, what: str) -> str:
+    """An id as given by a caller (its form is not checked: an id that matches nothing is
+    simply not found)."""
+    return _text(value, what).strip()
+
+
+def clean_filter(value: Any, what: str) -> str | None:
+    """A search or filter text: trimmed and NFC-normalised, like the names it is compared with;
+    blank is no filter."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", _text(value, what).strip())
+    return value or None
+
+
+def clean_time(value: Any, what: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"'{what}' must be a date and time, got {type(value).__name__}")
+    if value.tzinfo is None:
+        raise InvalidInput(f"'{what}' needs a time zone")
+    return value
 
 
 def clean_optional_text(value: Any, what: str, limit: int) -> str | None:
@@ -174,7 +202,9 @@ def clean_metadata(metadata: Any) -> dict[str, Any]:
         raise InvalidInput("metadata contains a NUL character, which no database stores")
     if len(encoded.encode()) > METADATA_MAX_BYTES:
         raise InvalidInput(f"metadata is larger than {METADATA_MAX_BYTES:,} bytes of JSON")
-    return metadata
+    # What the database will hand back (keys as text, tuples as lists), and not the caller's
+    # object: the version returned must not change when the caller's dict does.
+    return json.loads(encoded)
 
 
 def clean_commit(commit: Any) -> str:
@@ -215,7 +245,7 @@ def clean_color(color: Any) -> str | None:
 
 
 def clean_actor(actor: Any) -> str:
-    actor = _text(actor, "user name").strip()
+    actor = unicodedata.normalize("NFC", _text(actor, "user name").strip())
     if not actor or len(actor) > ACTOR_MAX or _CONTROL.search(actor):
         raise InvalidInput(f"user name {shorten(actor)!r} must be 1 to {ACTOR_MAX} plain characters")
     return actor
@@ -226,8 +256,8 @@ def parse_version_number(value: Any) -> int:
     if isinstance(value, bool):
         raise InvalidInput(f"{value!r} is not a version number; use v3 or 3")
     if isinstance(value, int):
-        if value < 1:
-            raise InvalidInput(f"version number {value} must be 1 or more")
+        if not 1 <= value <= VERSION_NUMBER_MAX:
+            raise InvalidInput(f"version number {value} must be from 1 to {VERSION_NUMBER_MAX:,}")
         return value
     if isinstance(value, str):
         match = VERSION_NUMBER_RE.match(value.strip())
@@ -237,8 +267,8 @@ def parse_version_number(value: Any) -> int:
 
 
 def clean_page(page: Any, size: Any) -> tuple[int, int]:
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        raise InvalidInput(f"page {page!r} must be a whole number from 1")
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= PAGE_MAX:
+        raise InvalidInput(f"page {page!r} must be a whole number from 1 to {PAGE_MAX:,}")
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= PAGE_SIZE_MAX:
         raise InvalidInput(f"page size {size!r} must be a whole number from 1 to {PAGE_SIZE_MAX}")
     return page, size
@@ -277,7 +307,7 @@ def _mustache_variables(text: str) -> list[str]:
 
 def _jinja_variables(text: str) -> list[str]:
     import jinja2
-    from jinja2 import meta
+    from jinja2 import meta, nodes
 
     try:
         ast = jinja2.Environment().parse(text)
@@ -285,9 +315,12 @@ def _jinja_variables(text: str) -> list[str]:
         # A template that jinja cannot parse still shows the {{ name }} it plainly refers to.
         return _mustache_variables(text)
     found = meta.find_undeclared_variables(ast)
-    # Keep the order of first appearance, which is what a reader expects.
-    order = {name: text.find(name) for name in found}
-    return sorted(found, key=lambda n: (order[n], n))
+    # In order of first appearance (the tree is walked in document order), as a reader expects.
+    names: dict[str, None] = {}
+    for node in ast.find_all(nodes.Name):
+        if node.name in found:
+            names.setdefault(node.name, None)
+    return list(names)
 
 
 def template_variables(template: str, template_type: str, structure: str = "text") -> list[str]:

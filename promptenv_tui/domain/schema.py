@@ -46,6 +46,11 @@ ID = sa.String(36)
 # can turn one character into three ('ﬃ' -> 'ffi'), so a 255-character name has a key of up to 765.
 KEY = sa.String(765).with_variant(postgresql.VARCHAR(765, collation="C"), "postgresql")
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+"""Lists the database searches (tags: PostgreSQL's JSONB containment has an index-friendly form)."""
+JSONText = sa.JSON()
+"""Documents kept as written (version metadata: PostgreSQL's ``json``, SQLite's text). JSONB would
+turn 1e16 into 10000000000000000, -0.0 into 0 and reorder keys, so PostgreSQL and SQLite would give
+back different metadata, and neither what was stored."""
 
 workspaces = sa.Table(
     "workspaces",
@@ -108,7 +113,7 @@ versions = sa.Table(
     sa.Column("version_number", sa.Integer, nullable=False),
     sa.Column("template", sa.Text, nullable=False),
     sa.Column("type", sa.String(10), nullable=False),
-    sa.Column("metadata", JSONDoc, nullable=False),
+    sa.Column("metadata", JSONText, nullable=False),
     sa.Column("change_description", sa.Text),
     sa.Column("tags", JSONDoc, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),

@@ -306,13 +306,41 @@ class ChoiceDialog(Dialog):
 # --- prompts ------------------------------------------------------------------------------
 
 
-class NewPromptDialog(Dialog):
-    """Name, description, tags and (optionally) the template of v1."""
+class FormDialog(Dialog):
+    """A form: ``ctrl+s`` (or its Save button) calls ``action_save``; ``esc`` or Cancel dismisses
+    with None. Subclasses write ``action_save`` and place ``form_buttons()`` in their layout."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Create", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
     ]
+
+    def action_save(self) -> None:  # pragma: no cover - every form overrides it
+        raise NotImplementedError
+
+    @staticmethod
+    def form_buttons(save_label: str = "Save") -> Horizontal:
+        return Horizontal(
+            Button(f"{save_label} (ctrl+s)", id="save", variant="success", compact=True),
+            Button("Cancel (esc)", id="cancel", compact=True),
+            classes="dialog-buttons",
+        )
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(message)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+
+class NewPromptDialog(FormDialog):
+    """Name, description, tags and (optionally) the template of v1."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Create", priority=True)]
 
     def __init__(self, initial: dict | None = None) -> None:
         """``initial``: what the user typed before (shown again after a failed create)."""
@@ -341,9 +369,7 @@ class NewPromptDialog(Dialog):
                            show_line_numbers=False)
             yield Static("", id="form-error", classes="dialog-error")
             yield Label(Text("ctrl+s creates · tab moves on · esc cancels"), classes="dialog-hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Create (ctrl+s)", id="save", variant="success", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.form_buttons("Create")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -356,7 +382,7 @@ class NewPromptDialog(Dialog):
     def action_save(self) -> None:
         name = self.query_one("#name", Input).value
         if not name.strip():
-            self.query_one("#form-error", Static).update("A prompt needs a name.")
+            self.show_error("A prompt needs a name.")
             self.query_one("#name", Input).focus()
             return
         template = self.query_one("#template", TextArea).text
@@ -368,21 +394,10 @@ class NewPromptDialog(Dialog):
             "template_structure": "chat" if self.query_one("#chat", Checkbox).value else "text",
         })
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class EditPromptDialog(Dialog):
+class EditPromptDialog(FormDialog):
     """Rename and re-describe a prompt (the fields keep what is there; typing adds to it)."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
 
     def __init__(self, name: str, description: str | None) -> None:
         super().__init__(classes="edit-prompt-dialog")
@@ -402,9 +417,7 @@ class EditPromptDialog(Dialog):
             yield Static("", id="form-error", classes="dialog-error")
             yield Label(Text("enter or ctrl+s saves · esc cancels · the history keeps old names"),
                         classes="dialog-hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.form_buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#prompt-name", Input).focus()
@@ -417,26 +430,16 @@ class EditPromptDialog(Dialog):
     def action_save(self) -> None:
         name = self.query_one("#prompt-name", Input).value
         if not name.strip():
-            self.query_one("#form-error", Static).update("A prompt needs a name.")
+            self.show_error("A prompt needs a name.")
             return
         self.dismiss({"name": name,
                       "description": self.query_one("#prompt-description", Input).value or None})
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class NewVersionScreen(Dialog):
+class NewVersionScreen(FormDialog):
     """A multi-line editor prefilled with the selected template, and a change description."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save version", priority=True),
-    ]
+    BINDINGS = [Binding("ctrl+s", "save", "Save version", priority=True)]
 
     def __init__(self, prompt_name: str, template: str, based_on: str | None,
                  change_description: str | None = None) -> None:
@@ -460,9 +463,7 @@ class NewVersionScreen(Dialog):
             yield Static("", id="form-error", classes="dialog-error")
             yield Label(Text("ctrl+s saves · tab moves to the change description · esc cancels"),
                         classes="dialog-hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.form_buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#template", TextArea).focus()
@@ -475,26 +476,15 @@ class NewVersionScreen(Dialog):
     def action_save(self) -> None:
         template = self.query_one("#template", TextArea).text
         if not template.strip():
-            self.query_one("#form-error", Static).update("The template is empty; write something.")
+            self.show_error("The template is empty; write something.")
             return
         change = self.query_one("#change", Input).value
         self.dismiss({"template": template, "change_description": change or None})
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class TagsDialog(Dialog):
+class TagsDialog(FormDialog):
     """The prompt's tags and the selected version's tags, comma-separated."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
 
     def __init__(self, prompt_name: str, prompt_tags: Sequence[str],
                  version_label: str | None, version_tags: Sequence[str]) -> None:
@@ -710,13 +700,9 @@ class MoveReviewDialog(ProtectedDialog):
 # --- environments registry -----------------------------------------------------------------
 
 
-class EnvironmentForm(Dialog):
+class EnvironmentForm(FormDialog):
     """Create or edit a registry entry."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
 
     def __init__(self, environment: Environment | None = None, *,
                  initial: dict | None = None) -> None:
@@ -749,9 +735,7 @@ class EnvironmentForm(Dialog):
                 yield Checkbox("Protected (moves into or out of it need the name typed)",
                                given["protected"], id="env-protected")
                 yield Static("", id="form-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="success", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.form_buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#env-name", Input).focus()
@@ -764,7 +748,7 @@ class EnvironmentForm(Dialog):
     def action_save(self) -> None:
         name = self.query_one("#env-name", Input).value.strip()
         if not name:
-            self.query_one("#form-error", Static).update("An environment needs a name.")
+            self.show_error("An environment needs a name.")
             return
         self.dismiss({
             "name": name,
@@ -772,13 +756,6 @@ class EnvironmentForm(Dialog):
             "description": self.query_one("#env-description", Input).value or None,
             "protected": self.query_one("#env-protected", Checkbox).value,
         })
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 def describe_owner(owner: Owner) -> Text:

@@ -1,3 +1,3 @@
-from promptenv_tui.cli import main
+from promptenv_tui import run
 
-raise SystemExit(main())
+run()

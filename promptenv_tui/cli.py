@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("prompt")
     which = get.add_mutually_exclusive_group()
     which.add_argument("--env", help="the version this environment serves")
-    which.add_argument("--version", metavar="vN", help="this version number")
+    which.add_argument("--version", metavar="vN", help="this version number, or latest")
     which.add_argument("--commit", help="the version with this commit")
 
     versions = add("versions", "list a prompt's versions, newest first")
@@ -237,11 +237,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (``promptenv history | head``): not an error of ours.
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
+        _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        # Writing the answer failed (a full disk behind '> file', say); the database is untouched
+        # or already committed, and the message says which stream failed.
+        _error(f"cannot write the output: {exc.strerror or exc}")
+        _silence_stdout()
+        return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout, Python's own flush at exit would fail again (and print
+    a traceback): point stdout at /dev/null."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    except OSError:
+        pass
 
 
 def exit_code(exc: PromptEnvError) -> int:
@@ -262,7 +274,8 @@ def _error(message: str) -> None:
 def open_library(args: argparse.Namespace, url: str | None = None, *,
                  create: bool = False) -> PromptLibrary:
     """Script commands never create a database or workspace on the way (a mistyped --db or
-    --workspace is 'not found', exit 4); the console, the demo, import and 'env create' may."""
+    --workspace is 'not found', exit 4); the console, the demo, an import (not a dry run) and
+    'db upgrade' may."""
     return PromptLibrary(url or args.db, workspace=args.workspace,
                          actor=args.user or default_actor(), read_only=args.read_only,
                          create=create)
@@ -364,24 +377,64 @@ def _cmd_import(args: argparse.Namespace) -> int:
         else:
             sources.append(ix.read_file(name, format=args.format, csv_options=options))
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.json else None
-    with open_library(args, create=True) as library:
-        try:
-            report = ix.import_sources(library, sources, skip_invalid=args.skip_invalid,
-                                       dry_run=args.dry_run, confirm_protected=args.yes,
-                                       reason=args.reason, progress=bar)
-        finally:
-            if bar:
-                bar.close()
+    try:
+        report = _run_import(args, lambda library: ix.import_sources(
+            library, sources, skip_invalid=args.skip_invalid, dry_run=args.dry_run,
+            confirm_protected=args.yes, reason=args.reason, progress=bar))
+    finally:
+        if bar:
+            bar.close()
+    # A dry run that found invalid records fails as the import itself would (unless invalid
+    # records are to be skipped), so a CI step can check a file with --dry-run.
+    status = EXIT_USAGE if report.dry_run and report.problems and not args.skip_invalid \
+        else EXIT_OK
     if args.json:
         _print_json(report.as_dict())
-        return EXIT_OK
+        return status
     for warning in report.warnings:
         print(f"promptenv: warning: {warning}", file=sys.stderr)
     label = "invalid" if report.dry_run else "skipped"
     for problem in report.problems:
-        print(f"{label}: {problem}")
+        print(f"{label}: {problem}", file=sys.stderr if status else sys.stdout)
     print(("dry run: " if report.dry_run else "") + report.summary())
-    return EXIT_OK
+    return status
+
+
+def _run_import(args: argparse.Namespace, run):
+    """``run(library)`` on the database, which an import may create; a dry run creates nothing
+    (a database or workspace that does not exist yet is checked as the empty one it would be),
+    and a failed import into a SQLite file it created leaves no file behind."""
+    from promptenv_tui.domain.db import normalise_url
+
+    if args.dry_run:
+        with open_library(args) as library:
+            try:
+                library.open()
+            except NotFound:
+                pass
+            else:
+                return run(library)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="promptenv-dry-run-") as scratch, \
+                PromptLibrary(f"sqlite:///{scratch}/empty.db", workspace=args.workspace,
+                              actor=args.user or default_actor()) as library:
+            return run(library)
+    url = normalise_url(args.db)
+    new_file = None
+    if url.get_backend_name() == "sqlite" and not os.path.exists(url.database):
+        new_file = url.database
+    try:
+        with open_library(args, create=True) as library:
+            return run(library)
+    except BaseException:
+        if new_file:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.unlink(new_file + suffix)
+                except OSError:
+                    pass
+        raise
 
 
 def _print_rejected(args: argparse.Namespace, report) -> None:
@@ -415,7 +468,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_env(args: argparse.Namespace) -> int:
-    with open_library(args, create=args.env_command == "create") as library:
+    with open_library(args) as library:
         if args.env_command == "list":
             envs = library.list_environments()
             if args.json:
@@ -538,11 +591,16 @@ def _cmd_unassign(args: argparse.Namespace) -> int:
 
 def _cmd_get(args: argparse.Namespace) -> int:
     with open_library(args) as library:
-        if args.version is not None:
-            if not _NUMBER.match(args.version.strip()):
-                raise InvalidInput(f"--version {args.version!r} is not a version number; use v3")
+        number = args.version
+        if number is not None:
+            number = number.strip()
+            if number.lower() == "latest":
+                number = None
+            elif not _NUMBER.match(number):
+                raise InvalidInput(f"--version {args.version!r} is not a version number; use v3 "
+                                   "or latest")
         version = library.retrieve_version(args.prompt, environment=args.env,
-                                           version=args.version, commit=args.commit)
+                                           version=number, commit=args.commit)
     if args.json:
         _print_json(version)
     else:
@@ -611,7 +669,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
         _print_json(items)
         return EXIT_OK
     if not items and sys.stderr.isatty():
-        print("no moves match (names match exactly, ignoring case; users exactly)", file=sys.stderr)
+        print("no moves match (names and users match exactly, ignoring case)", file=sys.stderr)
     for move in items:
         print(_move_line(move, with_time=True))
     return EXIT_OK
@@ -680,6 +738,10 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.tags and args.no_tags:
             raise InvalidInput("give --tag or --no-tags, not both")
+        if args.new_name is None and args.description is None and not args.tags \
+                and not args.no_tags:
+            raise InvalidInput("nothing to update; give --name, --description, --tag or "
+                               "--no-tags")
         tags = [] if args.no_tags else (args.tags if args.tags else UNSET)
         updated = library.update_prompt(
             found.id,

@@ -204,3 +204,49 @@ def test_no_command_opens_the_console(monkeypatch, url, workspace) -> None:
     monkeypatch.setattr(cli, "run_tui", lambda library: opened.append(library.workspace) or 0)
     assert cli.main(["--db", url, "--workspace", workspace]) == 0
     assert opened == [workspace]
+
+
+def test_script_mistakes_are_one_line_and_change_nothing(run, seeded, url, workspace,
+                                                         capsys) -> None:
+    # An empty --db (an unset variable in a script) is refused, not the default database.
+    for blank in ("", "   "):
+        assert cli.main(["--db", blank, "prompts"]) == 2
+        assert "database URL is empty" in _one_error_line(capsys.readouterr().err)
+    for bad in ("postgresql://root:secret@127.0.0.1:notaport/x",
+                "postgresql://root:secret@[::1/x"):
+        assert cli.main(["--db", bad, "prompts"]) == 2
+        err = _one_error_line(capsys.readouterr().err)
+        assert "is not understood" in err and "secret" not in err
+    # An unescaped '@' in a password: no part of the password is shown, nothing is tried.
+    assert cli.main(["--db", "postgresql://root:p%40ss:w@rd@127.0.0.1:5999/x", "prompts"]) == 2
+    err = _one_error_line(capsys.readouterr().err)
+    assert "%40" in err and "rd@" not in err and "p@ss" not in err and "w@" not in err
+    # A workspace is never created by 'env create' (a mistyped --workspace is not found).
+    code, _, err = run("env", "create", "canary", "--workspace", workspace + "-typo")
+    assert code == 4 and "does not exist" in _one_error_line(err)
+    assert "canary" not in [e.name for e in seeded.list_environments()]
+    # 'prompt update' with nothing to change is a usage error, like 'env update'.
+    code, _, err = run("prompt", "update", "Support reply")
+    assert code == 2 and "nothing to update" in _one_error_line(err)
+    # 'get --version latest' is the latest version, as VERSION says elsewhere.
+    code, out, _ = run("get", "Support reply", "--version", "latest")
+    assert (code, out) == (0, "Hey {{name}} 👋")
+
+
+def test_history_user_filter_ignores_case(run, seeded) -> None:
+    version = seeded.retrieve_version("Summariser")
+    seeded.set_version_environments(version.id, ["staging"])
+    code, out, _ = run("history", "--user", "ALICE")
+    assert code == 0 and "Summariser  staging: nobody → v1" in out
+
+
+def test_db_upgrade_refuses_a_schema_from_a_newer_promptenv(tmp_path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    assert cli.main(["--db", url, "db", "upgrade"]) == 0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "newer.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    capsys.readouterr()
+    assert cli.main(["--db", url, "db", "upgrade"]) == 1
+    assert "written by a newer promptenv" in _one_error_line(capsys.readouterr().err)

@@ -73,8 +73,14 @@ def test_invalid_records_reject_the_whole_import(run, tmp_path, make_library) ->
     assert counts(make_library())["prompts"] == 0
     code, out, err = run("import", str(path), "--json")
     assert code == 2 and json.loads(out)["invalid"] == 2 and len(err.splitlines()) == 1
+    # A dry run fails as the import would (a CI step checks files with it), and writes nothing.
     code, out, err = run("import", str(path), "--dry-run")
-    assert code == 0 and out.splitlines()[-1].startswith("dry run: 4 records read, 2 valid")
+    assert code == 2 and out.splitlines()[-1].startswith("dry run: 4 records read, 2 valid")
+    assert err.splitlines()[0].startswith("invalid: bad.json: record 3 'greeter'")
+    code, out, err = run("import", str(path), "--dry-run", "--json")
+    assert code == 2 and json.loads(out)["invalid"] == 2
+    code, out, err = run("import", str(path), "--dry-run", "--skip-invalid")
+    assert code == 0 and "dry run: 4 records read, 2 valid" in out
     assert counts(make_library())["prompts"] == 0
     code, out, err = run("import", str(path), "--skip-invalid")
     assert code == 0 and err == ""
@@ -200,3 +206,34 @@ def test_import_from_stdin(run, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, out, _ = run("import", "-")
     assert code == 0 and "2 new prompts" in out
+
+
+def test_dry_run_and_failed_import_leave_no_new_database(tmp_path, capsys) -> None:
+    path = _file(tmp_path, "good.json", GOOD)
+    bad = _file(tmp_path, "bad.json", doc(prompt("Blank", version(" "))))
+    target = tmp_path / "new" / "fresh.db"
+    url = f"sqlite:///{target}"
+    target.parent.mkdir()
+    assert cli.main(["--db", url, "import", str(path), "--dry-run"]) == 0
+    assert "would import: 2 new prompts" in capsys.readouterr().out
+    assert not target.exists()
+    assert cli.main(["--db", url, "import", str(bad)]) == 2
+    assert list(target.parent.iterdir()) == []
+    assert cli.main(["--db", url, "import", str(path)]) == 0
+    assert target.exists()
+
+
+def test_export_follows_links_and_reports_write_errors(run, tmp_path) -> None:
+    assert run("import", str(_file(tmp_path, "good.json", GOOD)))[0] == 0
+    target = tmp_path / "backup.json"
+    target.write_text("old", "utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    code, _, _ = run("export", "-o", str(link))
+    assert code == 0 and link.is_symlink()
+    assert json.loads(target.read_text("utf-8"))["format"] == "promptenv.v1"
+    code, _, err = run("export", "-o", str(tmp_path / "no-such-folder" / "x.json"))
+    assert code == 4 and err.startswith("promptenv: cannot write")
+    if __import__("os").path.exists("/dev/full"):
+        code, _, err = run("export", "-o", "/dev/full")
+        assert code == 1 and "No space left" in err

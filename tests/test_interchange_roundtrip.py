@@ -223,3 +223,46 @@ def test_new_prompts_take_their_dates_from_the_versions(library: PromptLibrary) 
     assert prompt.created_at == datetime(2024, 1, 2, 8, 0, tzinfo=timezone.utc)
     assert prompt.updated_at == datetime(2024, 2, 1, 9, 30, tzinfo=timezone.utc)
     assert [p.name for p in library.list_prompts(sort="updated").items][-1] == "Support reply"
+
+
+def test_round_trip_with_a_renamed_and_a_deleted_default_environment(make_library,
+                                                                     workspace) -> None:
+    first = make_library("alice")
+    ix.import_document(first, _rich_doc(), source="rich.json")
+    first.update_environment("production", new_name="prod", confirm_protected=True)
+    first.delete_environment("development", force=True)
+    exported = ix.export(first)
+    assert [e["name"] for e in exported["environments"]] == ["qa", "staging", "prod"]
+
+    # A workspace where nothing was done yet takes the whole registry of the document...
+    second = make_library("bob", workspace=workspace + "-copy")
+    report = ix.import_document(second, exported, source="export.json")
+    assert report.environments_removed == ["development", "production"]
+    assert ix.dumps(ix.export(second)) == ix.dumps(exported)
+    # ...and importing it again changes nothing.
+    again = ix.import_document(second, exported, source="export.json")
+    assert not again.changed and again.environments_removed == []
+
+    # A workspace already in use keeps its environments: only what the file names is touched.
+    third = make_library("carol", workspace=workspace + "-used")
+    third.create_prompt("Already here", template="x")
+    report = ix.import_document(third, exported, source="export.json")
+    assert report.environments_removed == []
+    assert [e.name for e in third.list_environments()] == [
+        "qa", "staging", "prod", "development", "production"]
+
+
+def test_a_commit_missing_from_the_database_matches_identical_text(library: PromptLibrary) -> None:
+    # The same prompts came in first from a file without commits (a CSV, say).
+    ix.import_document(library, doc(prompt("Linux Terminal", version("act as a terminal"))))
+    history = doc(prompt("Linux Terminal",
+                         version("act as a terminal", commit="c0000001"),
+                         version("act as a shell", commit="c0000002"),
+                         version("act as a terminal", commit="c0000003")))
+    report = ix.import_document(library, history)
+    assert (report.versions_unchanged, report.versions_created) == (1, 2)
+    versions = library.list_versions(library.get_prompt_by_name("Linux Terminal").prompt.id).items
+    assert [(v.number, v.template) for v in reversed(versions)] == [
+        (1, "act as a terminal"), (2, "act as a shell"), (3, "act as a terminal")]
+    again = ix.import_document(library, history)
+    assert not again.changed and again.versions_unchanged == 3

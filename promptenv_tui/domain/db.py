@@ -41,19 +41,30 @@ def default_sqlite_path() -> Path:
 
 def normalise_url(url: str | URL | None) -> URL:
     """Accept ``sqlite:///path``, ``postgresql://...`` (psycopg 3 is used) or a bare file path."""
-    if url is None or (isinstance(url, str) and not url.strip()):
+    if url is None:
         return make_url(f"sqlite:///{default_sqlite_path()}")
+    if isinstance(url, str) and not url.strip():
+        # An unset variable in a script (--db "$PROD_URL") must not fall back to another database.
+        raise InvalidInput("the database URL is empty; give sqlite:///PATH or "
+                           "postgresql://USER@HOST:PORT/DATABASE, or leave --db out for the "
+                           "default file")
     if isinstance(url, str) and "://" not in url:
         return make_url(f"sqlite:///{Path(url).expanduser().resolve()}")
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018 - a malformed port only shows when read
+    except (ArgumentError, ValueError):
         raise InvalidInput(
             f"database URL {redact(str(url))!r} is not understood; use sqlite:///PATH or "
             "postgresql://USER@HOST:PORT/DATABASE"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
+        if parsed.host and "@" in parsed.host:
+            raise InvalidInput(
+                f"database URL {redact(str(url))!r} has an '@' in its user or password; write it "
+                "as %40 (for example postgresql://me:p%40ss@host/db)"
+            )
         return parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
@@ -66,12 +77,20 @@ def normalise_url(url: str | URL | None) -> URL:
 
 
 def redact(url: str | URL) -> str:
-    """The URL as it may be shown to a person: never with its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True) if isinstance(url, str) else \
-            url.render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unreadable database URL>"
+    """The URL as it may be shown to a person: never with its password, nor any part of it
+    (an unescaped '@' in a password makes a parser take its tail for the host)."""
+    if isinstance(url, URL):
+        url = url.render_as_string(hide_password=False)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    if scheme.split("+")[0].lower() == "sqlite":
+        return url
+    at = rest.rfind("@")
+    if at < 0:
+        return url
+    user, colon, _password = rest[:at].partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}{rest[at:]}"
 
 
 def make_engine(url: str | URL | None, *, create_folder: bool = True) -> Engine:
@@ -270,17 +289,21 @@ class Database:
                     )
                 self.upgrade()
             elif revision != SCHEMA_HEAD:
-                known = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py")}
-                if revision in known:
-                    raise SchemaOutdated(
-                        f"the database {self.display_url} has schema {revision}, older than this "
-                        f"promptenv's {SCHEMA_HEAD}; run 'promptenv db upgrade' (back it up first)"
-                    )
+                self._refuse_unknown(revision)
                 raise SchemaOutdated(
-                    f"the database {self.display_url} has schema {revision}, written by a newer "
-                    "promptenv; upgrade promptenv to use it"
+                    f"the database {self.display_url} has schema {revision}, older than this "
+                    f"promptenv's {SCHEMA_HEAD}; run 'promptenv db upgrade' (back it up first)"
                 )
             self._checked = True
+
+    def _refuse_unknown(self, revision: str) -> None:
+        """A schema none of our migrations knows was written by a newer promptenv."""
+        known = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py")}
+        if revision not in known:
+            raise SchemaOutdated(
+                f"the database {self.display_url} has schema {revision}, written by a newer "
+                "promptenv; upgrade promptenv to use it"
+            )
 
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to the head revision; returns (before, after). Safe to run twice,
@@ -292,6 +315,8 @@ class Database:
             if not self.is_sqlite:
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(738201594)"))
             before = self.current_revision(conn)
+            if before is not None:
+                self._refuse_unknown(before)
             if before != SCHEMA_HEAD:
                 config = Config()
                 config.set_main_option("script_location", str(MIGRATIONS))

@@ -44,6 +44,8 @@ import csv
 import gzip
 import io
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -58,8 +60,9 @@ from uuid6 import uuid7
 
 from . import rules
 from .db import RetryTransaction
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, StorageError
 from .schema import environments as E
+from .schema import moves as M
 from .schema import ownerships as O
 from .schema import prompts as P
 from .schema import versions as V
@@ -132,6 +135,9 @@ class ImportReport:
     """Versions of the input that the database already had (matched by commit or text)."""
     environments_created: list[str] = field(default_factory=list)
     environments_updated: list[str] = field(default_factory=list)
+    environments_removed: list[str] = field(default_factory=list)
+    """Default environments of a brand-new workspace that the document does not name (the
+    document's registry replaces them, so that export, import, export gives the same document)."""
     moves: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -155,7 +161,7 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return bool(self.prompts_created or self.versions_created or self.environments_created
-                    or self.environments_updated or self.moves)
+                    or self.environments_updated or self.environments_removed or self.moves)
 
     def problem_kinds(self) -> dict[str, int]:
         """How many invalid records per kind of reason (a record counts once per kind)."""
@@ -176,7 +182,10 @@ class ImportReport:
                 f"{self.prompts_unchanged:,} unchanged; {self.versions_created:,} new versions, "
                 f"{self.versions_unchanged:,} already present; "
                 f"{len(self.environments_created)} environments created, "
-                f"{len(self.environments_updated)} updated; {self.moves:,} moves"
+                f"{len(self.environments_updated)} updated"
+                + (f", {len(self.environments_removed)} removed" if self.environments_removed
+                   else "")
+                + f"; {self.moves:,} moves"
             )
             if self.skipped:
                 parts.append(f"skipped {self.skipped:,} invalid")
@@ -191,7 +200,8 @@ class ImportReport:
             "versions_created": self.versions_created,
             "versions_unchanged": self.versions_unchanged,
             "environments_created": self.environments_created,
-            "environments_updated": self.environments_updated, "moves": self.moves,
+            "environments_updated": self.environments_updated,
+            "environments_removed": self.environments_removed, "moves": self.moves,
             "problem_kinds": self.problem_kinds(), "warnings": self.warnings,
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -765,6 +775,8 @@ class _EnvState:
     position: int
     new: bool = False
     changed: bool = False
+    seeded: bool = False
+    """One of the defaults a new workspace starts with, never edited since."""
 
 
 class _Importer:
@@ -779,6 +791,7 @@ class _Importer:
         self.prompts: dict[str, _PromptState] = {}
         self.envs: dict[str, _EnvState] = {}
         self.env_order: list[str] = []
+        self.dropped_envs: list[_EnvState] = []
         self.owners: dict[tuple[str, str], tuple[str, int]] = {}
         """Desired ownership: (prompt id, environment key) -> (version id, number)."""
         self.ts = datetime.now(timezone.utc)
@@ -813,13 +826,38 @@ class _Importer:
         rows = self.conn.execute(
             sa.select(E).where(E.c.workspace_id == self.ws).order_by(E.c.position, E.c.name_key)
         ).all()
+        defaults = {rules.name_key(d[0]): d for d in rules.DEFAULT_ENVIRONMENTS}
         for r in rows:
+            default = defaults.get(r.name_key)
+            seeded = default is not None and r.created_at == r.updated_at and \
+                (r.name, r.description, r.color, bool(r.protected)) == default
             self.envs[r.name_key] = _EnvState(r.id, r.name, r.name_key, r.description, r.color,
-                                              bool(r.protected), r.position)
+                                              bool(r.protected), r.position, seeded=seeded)
             self.env_order.append(r.name_key)
+
+    def _fresh_workspace(self) -> bool:
+        """No prompt and no move yet: nothing has been done in this workspace."""
+        for table in (P, M):
+            if self.conn.execute(sa.select(table.c.id).where(table.c.workspace_id == self.ws)
+                                 .limit(1)).first() is not None:
+                return False
+        return True
 
     def _plan_environments(self) -> None:
         specs = [spec for s in self.sources for spec in s.environments]
+        named = {rules.name_key(spec.name) for spec in specs}
+        unnamed_seeds = [k for k in self.env_order if self.envs[k].seeded and k not in named]
+        # A document whose environments hold positions 0..n-1 describes a whole registry (an
+        # export does); a brand-new workspace takes it instead of the defaults it started with.
+        positions = sorted(-1 if spec.fields.get("position") is None else spec.fields["position"]
+                           for spec in specs)
+        whole = positions == list(range(len(specs)))
+        if specs and whole and unnamed_seeds and self._fresh_workspace():
+            for key in unnamed_seeds:
+                env = self.envs.pop(key)
+                self.env_order.remove(key)
+                self.dropped_envs.append(env)
+                self.report.environments_removed.append(env.name)
         positioned: list[tuple[int, str]] = []
         for spec in specs:
             key = rules.name_key(spec.name)
@@ -925,6 +963,10 @@ class _Importer:
         planned: list[tuple[_Version, _StoredVersion | None]] = []
         taken = {v.commit for v in state.versions}
         claimed: set[int] = set()
+        # A version the file names by commit matches that commit; failing that (the stored text
+        # came from a file without commits, say), an unclaimed stored version with the same text
+        # whose own commit the record does not name.
+        record_commits = {v.commit for v in record.versions if v.commit is not None}
         for version in record.versions:
             match = None
             if version.commit is not None:
@@ -937,8 +979,9 @@ class _Importer:
                         "a commit names one text", "commit_clash",
                         version.index if record.what == "record" else None)
                     continue
-            else:
+            if match is None:
                 match = next((v for v in state.versions if not v.matched and id(v) not in claimed
+                              and v.commit not in record_commits
                               and v.template == version.template and v.type == version.type), None)
             if match is not None:
                 claimed.add(id(match))
@@ -1003,6 +1046,8 @@ class _Importer:
     def write(self) -> None:
         conn, lib, ts = self.conn, self.lib, self.ts
         # 1. the registry
+        if self.dropped_envs:
+            conn.execute(sa.delete(E).where(E.c.id.in_([e.id for e in self.dropped_envs])))
         new_envs = [e for e in self.envs.values() if e.new]
         if new_envs:
             conn.execute(sa.insert(E), [
@@ -1189,16 +1234,28 @@ def dumps(doc: Mapping[str, Any]) -> str:
 
 
 def write_document(doc: Mapping[str, Any], path: str | Path) -> None:
-    """Write the document to a file, gzip-compressed when the name ends in ``.gz``; the file is
-    replaced only once it is completely written."""
-    path = Path(path)
+    """Write the document to a file, gzip-compressed when the name ends in ``.gz``.
+
+    A regular file is replaced only once the new one is completely written (a full disk leaves
+    the old backup whole); a symbolic link is followed, and a device or pipe is written into."""
+    given = Path(path)
     data = dumps(doc).encode("utf-8")
-    if path.name.lower().endswith(".gz"):
+    if given.name.lower().endswith(".gz"):
         data = gzip.compress(data, mtime=0)
-    tmp = path.with_name(f".{path.name}.tmp")
+    target = Path(os.path.realpath(given))
+    tmp = None
     try:
+        if target.exists() and not target.is_file():
+            with open(target, "wb") as out:
+                out.write(data)
+            return
+        tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
-        tmp.replace(path)
+        if target.exists():
+            shutil.copymode(target, tmp)
+        tmp.replace(target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {str(path)!r}: {exc.strerror}") from None
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        error = NotFound if isinstance(exc, FileNotFoundError) else StorageError
+        raise error(f"cannot write {str(given)!r}: {exc.strerror or exc}") from None

@@ -163,7 +163,8 @@ class PromptLibrary:
                             sa.select(W.c.name).order_by(W.c.name_key)).scalars().all())
                         raise NotFound(
                             f"workspace '{self.workspace}' does not exist in {self.display_url}; "
-                            f"workspaces there: {', '.join(names) or 'none'}"
+                            f"workspaces there: {', '.join(names) or 'none'}; a new workspace is "
+                            "made by opening the console on it or importing into it"
                         )
                     found = self.db.write(self._create_workspace)
                 self._workspace_id = found
@@ -983,7 +984,7 @@ class PromptLibrary:
                     by_name = sa.func.lower(M.c.environment_name) == environment.lower()
                     where.append(sa.or_(M.c.environment_id == env, by_name) if env else by_name)
                 if actor is not None:
-                    where.append(M.c.actor == actor)
+                    where.append(self._equals(M.c.actor, actor))
             rows = conn.execute(
                 sa.select(M, sa.func.count().over().label("total")).where(*where)
                 .order_by(M.c.id.desc()).limit(size).offset((page - 1) * size)
@@ -1220,7 +1221,17 @@ class PromptLibrary:
     def _contains(self, column, needle: str):
         """Substring test that ignores the case of ASCII letters only, alike on both backends:
         SQLite's LIKE does exactly that; PostgreSQL's ILIKE does it under the C collation."""
-        pattern = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        return self._like(column, "%" + self._escape_like(needle) + "%")
+
+    def _equals(self, column, value: str):
+        """Equality ignoring the case of ASCII letters only, alike on both backends."""
+        return self._like(column, self._escape_like(value))
+
+    @staticmethod
+    def _escape_like(text: str) -> str:
+        return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+    def _like(self, column, pattern: str):
         if self.db.is_sqlite:
             return column.like(pattern, escape="/")
         return column.collate("C").ilike(pattern, escape="/")

@@ -229,7 +229,7 @@ def clean_env_name(name: Any) -> str:
         )
     if not ENV_NAME_RE.match(name):
         raise InvalidInput(
-            f"environment name {shorten(name)!r} may use only letters, digits, '-' and '_' "
+            f"environment name {shorten(name)!r} may use only ASCII letters, digits, '-' and '_' "
             "(1 to 150 characters)"
         )
     return name

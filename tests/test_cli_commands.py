@@ -60,7 +60,7 @@ def test_set_assign_unassign_with_version_selectors(run, seeded, url) -> None:
     assert out.splitlines() == ["Support reply  development: nobody → v2  [set]",
                                 "Support reply  staging: nobody → v2  [set]"]
     code, out, _ = run("assign", "Support reply", "latest", "staging", "--reason", "candidate")
-    assert out.strip() == "Support reply  staging: v2 → v3  [set]  (candidate)"
+    assert out.strip() == "Support reply  staging: v2 → v3  [assign]  (candidate)"
     code, out, _ = run("set", "Support reply", "abcd1234", "development")  # by commit: no change
     assert out.strip() == "no change: Support reply v2 owns development"
     code, out, _ = run("unassign", "Support reply", "staging", "--json")

@@ -243,6 +243,7 @@ def test_moves_racing_a_forced_environment_deletion(url, make_library):
     for p in range(5):
         versions[p] = [setup.create_version(f"R{p}", f"t{k}").version for k in range(3)]
     libs = [make_library(actor=f"m{i}") for i in range(6)]
+    deleters_left = threading.Semaphore(0)
 
     def work(i: int) -> Counter:
         done = Counter()
@@ -257,6 +258,7 @@ def test_moves_racing_a_forced_environment_deletion(url, make_library):
                     libs[i].create_environment("qa")
                 except Conflict as exc:
                     assert exc.reason == "duplicate_name", exc
+            deleters_left.release()
             return done
         for k in range(40):
             v = versions[(i + k) % 5][k % 3]
@@ -266,6 +268,13 @@ def test_moves_racing_a_forced_environment_deletion(url, make_library):
             except NotFound as exc:
                 assert "'qa' is not registered" in str(exc), exc
                 done["gone"] += 1
+        if i == 0:
+            # Once the deleters are done, 'qa' stands again and a move must land (however the
+            # threads were scheduled before).
+            for _ in range(2):
+                deleters_left.acquire()
+            libs[i].set_version_environments(versions[0][0].id, ["qa"])
+            done["moved"] += 1
         return done
 
     results = run_threads(6, work)

@@ -234,8 +234,11 @@ def test_expected_owner_under_a_malformed_or_reserved_name_is_invalid(library, g
 def test_expected_owner_but_it_was_cleared(library, g, make_library):
     library.set_version_environments(g.v1.id, ["staging"])
     make_library(actor="bob").set_version_environments(g.v1.id, [])
-    with refused(library, Conflict, reason="stale_owner", match="staging was cleared"):
+    with refused(library, Conflict, reason="stale_owner", match="staging was cleared by bob at "):
         library.set_version_environments(g.v2.id, ["staging"], expected_owners={"staging": g.v1.id})
+    # Clearing it too: the same news, who and when.
+    with refused(library, Conflict, reason="stale_owner", match="staging was cleared by bob at "):
+        library.clear_environment(g.prompt_id, "staging", expected_owner=g.v1.id)
 
 
 def test_any_stale_expected_owner_refuses_the_whole_call(library, g, make_library):
@@ -304,6 +307,7 @@ def test_assign_environment_adds_one_and_moves_it(library, g, url):
     result = library.assign_environment(g.v2.id, "development")
     assert result.version.environments == ("development", "staging")
     assert not library.assign_environment(g.v2.id, "development").changed
+    assert {m.cause for m in result.moves} == {"assign"}
     assert_invariants(url)
 
 
@@ -326,6 +330,7 @@ def test_clear_environment(library, g, url):
     library.set_version_environments(g.v1.id, ["development", "staging"])
     records = library.clear_environment(g.prompt_id, "STAGING", expected_owner=g.v1.id)
     assert [m.describe() for m in records] == ["staging: v1 → nobody"]
+    assert [(m.action, m.cause) for m in records] == [("clear", "clear")]
     assert owners_by_name(library, g.prompt_id) == {"development": 1}
     assert library.clear_environment(g.prompt_id, "staging") == ()  # nobody owns it: no record
     assert len(move_rows(library)) == 3

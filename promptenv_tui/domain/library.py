@@ -711,7 +711,7 @@ class PromptLibrary:
         name = rules.clean_env_name(environment)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
         return self._write(lambda conn, ws: self._set_environments(
-            conn, ws, version_id, [name], expected_owners, confirm_protected, reason, "set",
+            conn, ws, version_id, [name], expected_owners, confirm_protected, reason, "assign",
             keep_current=True))
 
     def clear_environment(
@@ -736,10 +736,10 @@ class PromptLibrary:
             expected = None if expected_owner is UNSET else {env.name: expected_owner}
             if owner is None:
                 state = conn.execute(_Q_MOVE_STATE, {"ws": ws, "pid": prompt_id}).all()
-                self._check_expected(expected, state)
+                self._check_expected(expected, state, conn, prompt_id)
                 return ()
             return self._set_environments(conn, ws, owner, [env.name], expected, confirm_protected,
-                                          reason, "set", drop=True).moves
+                                          reason, "clear", drop=True).moves
 
         return self._write(run)
 
@@ -1061,7 +1061,7 @@ class PromptLibrary:
         named = {registry[rules.name_key(n)].id for n in names}
         mine = {r.id for r in state if r.version_id == version_id}
         wanted = (mine | named) if keep_current else (mine - named) if drop else named
-        self._check_expected(expected, state)
+        self._check_expected(expected, state, conn, version.prompt_id)
 
         to_take = [r for r in state if r.id in wanted and r.id not in mine]
         to_clear = [r for r in state if r.id in mine and r.id not in wanted]
@@ -1104,7 +1104,8 @@ class PromptLibrary:
             )
         return self._upsert
 
-    def _check_expected(self, expected: Mapping[str, str | None] | None, state: Sequence[Row]) -> None:
+    def _check_expected(self, expected: Mapping[str, str | None] | None, state: Sequence[Row],
+                        conn: Connection, prompt_id: str) -> None:
         """``state``: the registry rows with this prompt's current owners (``_Q_MOVE_STATE``)."""
         if not expected:
             return
@@ -1119,7 +1120,13 @@ class PromptLibrary:
             row = registry[rules.name_key(name.strip())]
             if row.version_id != believed:
                 if row.version_id is None:
-                    stale.append(f"{row.name} was cleared")
+                    last = conn.execute(
+                        sa.select(M.c.actor, M.c.at).where(M.c.prompt_id == prompt_id,
+                                                           M.c.environment_id == row.id)
+                        .order_by(M.c.id.desc()).limit(1)).first()
+                    stale.append(f"{row.name} was cleared" + (
+                        f" by {last.actor} at {last.at.strftime('%Y-%m-%d %H:%M:%S')} UTC"
+                        if last is not None else ""))
                 else:
                     stale.append(f"{row.name} moved to v{row.version_number} by {row.by} "
                                  f"at {row.since.strftime('%Y-%m-%d %H:%M:%S')} UTC")

@@ -250,3 +250,11 @@ def test_db_upgrade_refuses_a_schema_from_a_newer_promptenv(tmp_path, capsys) ->
     capsys.readouterr()
     assert cli.main(["--db", url, "db", "upgrade"]) == 1
     assert "written by a newer promptenv" in _one_error_line(capsys.readouterr().err)
+
+
+def test_a_database_in_a_missing_folder_is_not_found_and_nothing_is_made(tmp_path, capsys) -> None:
+    missing = tmp_path / "no-such-folder" / "x.db"
+    for command in (["prompts"], ["db", "upgrade"], ["tui"]):
+        assert cli.main(["--db", f"sqlite:///{missing}", *command]) == 4
+        assert "does not exist" in _one_error_line(capsys.readouterr().err)
+    assert not missing.parent.exists()

@@ -200,3 +200,35 @@ async def test_read_only_refuses_registry_changes(db):
         assert notices(app).count("started with --read-only") == 5
     assert [r[0] for r in registry(library)] == ["development", "staging", "production"]
     library.close()
+
+
+async def test_reorder_keys_pressed_faster_than_the_database_answers_add_up(library):
+    from textual import events
+
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_environments(app, pilot)
+        for _ in range(2):
+            app.post_message(events.Key("J", "J"))  # no pause: the first write is still out
+        await settle(pilot, 0.2)
+        assert [r[0] for r in registry(library)] == ["staging", "production", "development"]
+        assert screen.table.cursor_row == 2
+
+
+async def test_a_failed_edit_gives_the_form_back_as_typed(library):
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_environments(app, pilot)
+        await pilot.press("enter")  # development
+        assert isinstance(app.screen, EnvironmentForm)
+        await pilot.press(*["backspace"] * 20, *"Staging", "tab", "tab", *" [first]", "ctrl+s")
+        await settle(pilot)
+        assert "already" in notices(app)
+        form = app.screen
+        assert isinstance(form, EnvironmentForm)
+        assert form.query_one("#env-name").value == "Staging"
+        assert form.query_one("#env-description").value.endswith(" [first]")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [r[0] for r in registry(library)] == ["development", "staging", "production"]

@@ -407,7 +407,9 @@ async def test_deleted_prompt_goes_back_to_the_list(library, ids, db):
         await settle(pilot)
         assert isinstance(app.screen, PromptsScreen)
         assert ids["summary"] not in table_keys(app.screen.table)
-        assert "does not exist" in notices(app)
+        # Said with the prompt's name, who deleted it and when; never an id.
+        assert "summarise [draft] was deleted by bob at " in notices(app)
+        assert ids["summary"] not in notices(app)
 
 
 async def test_h_opens_the_history_of_this_prompt(library, ids):
@@ -462,7 +464,8 @@ async def test_prompt_deleted_while_the_move_was_being_reviewed(library, ids, db
         other.close()
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "does not exist" in notices(app)
+        assert "greeting was deleted by bob at " in notices(app)
+        assert "nothing was changed" in notices(app) and "version " not in notices(app)
         assert isinstance(app.screen, PromptsScreen)
         assert ids["greeting"] not in table_keys(app.screen.table)
 
@@ -601,3 +604,64 @@ async def test_d_offers_every_version_even_those_not_loaded(library, ids):
         await settle(pilot)
         assert isinstance(app.screen, DiffScreen)
         assert "Diff v1 → v15" in screen_text(app)
+
+
+async def test_failed_tags_give_the_dialog_back_as_typed(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        long_tag = "t" * 150
+        await pilot.press("t", "end", *f", {long_tag}", "ctrl+s")
+        await settle(pilot)
+        assert "longer than 100 characters" in notices(app)
+        dialog = app.screen
+        assert isinstance(dialog, TagsDialog)
+        assert dialog.query_one("#prompt-tags").value == f"onboarding, [core], {long_tag}"
+        await pilot.press(*["backspace"] * (len(long_tag) + 2), "ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert library.get_prompt(ids["greeting"]).prompt.tags == ("onboarding", "[core]")
+
+
+async def test_esc_in_an_edited_new_version_asks_before_throwing_it_away(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("n", "escape")  # untouched: closes at once
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("n", *"More ", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep editing
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NewVersionScreen)
+        assert editor.query_one("#template").text.startswith("More ")
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert library.get_prompt(ids["greeting"]).prompt.version_count == 3
+
+
+async def test_a_move_waiting_for_a_locked_database_says_so(library, ids, db):
+    import sqlite3
+    import threading
+
+    locker = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        threading.Timer(1.5, lambda: locker.execute("COMMIT")).start()
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("space", "enter", "ctrl+s")  # v3 leaves development
+        await pilot.pause(1.0)
+        assert "Still waiting for the database to move environments to v3" in notices(app)
+        await settle(pilot, 1.0)
+        assert "Moved" in [n.title for n in app._notifications]
+    locker.close()
+    assert "development" not in [o.environment for o in
+                                 library.get_prompt(ids["greeting"]).prompt.owners
+                                 if o.version_number == 3]

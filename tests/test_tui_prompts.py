@@ -332,3 +332,31 @@ async def test_q_quits_from_home(library):
         await pilot.press("q")
         await pilot.pause()
         assert app._exit or not app.is_running
+
+
+async def _type_ahead(app, pilot, *keys: str) -> None:
+    """Keys arriving together (pasted, or over a slow link): posted at once, no pause between
+    them, as a terminal delivers them."""
+    from textual import events
+
+    for key in keys:
+        character = "/" if key == "slash" else key if len(key) == 1 else None
+        app.post_message(events.Key(key, character))
+    await settle(pilot, 0.2)
+
+
+async def test_keys_typed_ahead_of_the_filter_box_and_a_dialog_are_kept(library):
+    seed(library)
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        await _type_ahead(app, pilot, "slash", *"gree")
+        box = home.query_one("#prompts-filter", Input)
+        assert box.value == "gree"
+        assert table_keys(home.table) == [library.get_prompt_by_name("greeting").prompt.id]
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await _type_ahead(app, pilot, "n", *"abc")
+        assert isinstance(app.screen, NewPromptDialog)
+        assert app.screen.query_one("#name", Input).value == "abc"

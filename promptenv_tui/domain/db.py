@@ -102,6 +102,9 @@ def make_engine(url: str | URL | None, *, create_folder: bool = True) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the folder for {path}: {exc.strerror}") from None
+        if not path.parent.is_dir():
+            raise NotFound(f"the folder {path.parent} does not exist; check the path (--db) or "
+                           "create the folder first")
         engine = sa.create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -169,7 +172,9 @@ class Database:
 
     def __init__(self, url: str | URL | None, *, create: bool = True) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, create_folder=create)
+        # Only promptenv's own data folder is made on the way; a folder named in a URL that is
+        # not there is more likely a typo than a wish.
+        self.engine = make_engine(self.url, create_folder=create and url is None)
         self.dialect = self.engine.dialect.name
         self.display_url = redact(self.url)
         self._checked = False

@@ -11,11 +11,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
+from textual._dispatch_key import dispatch_key  # what App._on_key calls (Textual is pinned)
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from promptenv_tui.domain import Conflict, MoveRecord, PromptEnvError, PromptLibrary
@@ -91,6 +93,32 @@ class PromptEnvApp(App[None]):
         if self.poll_interval > 0:
             self.poll_changes()
             self.set_interval(self.poll_interval, self.poll_changes)
+
+    # --- keys typed ahead -------------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Textual routes each key to the widget focused when the key arrives; keys typed right
+        after '/' or 'n' (pasted, or over a slow link) reach the old focus and bubble up here
+        unhandled. Give such letters to the text box that has focus now (or, while a dialog is
+        still opening, once it has), in the order they were typed."""
+        # This replaces App._on_key (Textual would otherwise run it too, checking the bindings a
+        # second time); the rest is what it does, plus the typed-ahead letters.
+        event.prevent_default()
+        if await self._check_bindings(event.key):
+            return
+        if event.is_printable and event.character:
+            self._typed_ahead(event.key, event.character, tries=5)
+        else:
+            await dispatch_key(self, event)
+
+    def _typed_ahead(self, key: str, character: str, tries: int) -> None:
+        focused = self.screen.focused
+        if isinstance(focused, (Input, TextArea)):
+            again = events.Key(key, character)
+            again._set_forwarded()
+            focused.post_message(again)
+        elif focused is None and tries > 0:
+            self.call_after_refresh(self._typed_ahead, key, character, tries - 1)
 
     # --- noticing changes made by others --------------------------------------------------
 
@@ -228,16 +256,33 @@ class PromptEnvApp(App[None]):
             return False
         return True
 
-    @work(thread=True, group="write", exit_on_error=False)
+    SLOW_WRITE = 0.6
+    """Seconds after which a write still waiting for the database says so (a locked file waits
+    up to the busy timeout: the user must not think the move went through)."""
+
     def run_write(self, target: BaseScreen, action: str, doing: str, fn: Callable[[], Any],
                   context: Any = None) -> None:
-        """Every write runs here: never exclusive, never cancelled by leaving a screen."""
+        """Every write runs in a worker: never exclusive, never cancelled by leaving a screen."""
+        pending = {"done": False}
+
+        def still_waiting() -> None:
+            if not pending["done"]:
+                self.notify(f"Still waiting for the database to {doing}…", title="Working",
+                            timeout=4, markup=False)
+
+        self.set_timer(self.SLOW_WRITE, still_waiting)
+        self._write_worker(target, action, doing, fn, context, pending)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write_worker(self, target: BaseScreen, action: str, doing: str, fn: Callable[[], Any],
+                      context: Any, pending: dict) -> None:
         try:
             result = fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a readable message
             message: WriteDone | WriteFailed = WriteFailed(action, doing, exc, context)
         else:
             message = WriteDone(action, doing, result, context)
+        pending["done"] = True
         if not target.post_message(message):
             # The screen is gone; tell the user here.
             self.post_message(message)

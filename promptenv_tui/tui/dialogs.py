@@ -334,7 +334,7 @@ class FormDialog(Dialog):
         if event.button.id == "save":
             self.action_save()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
 
 class NewPromptDialog(FormDialog):
@@ -468,6 +468,20 @@ class NewVersionScreen(FormDialog):
     def on_mount(self) -> None:
         self.query_one("#template", TextArea).focus()
 
+    def action_cancel(self) -> None:
+        """Leaving an edited template asks first (No focused); an untouched one just closes."""
+        template = self.query_one("#template", TextArea).text
+        change = self.query_one("#change", Input).value
+        if template == self.template and change == self.change_description:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmDialog("Discard this new version?",
+                          "What you wrote is lost; nothing was saved.", yes="Discard",
+                          no="Keep editing"),
+            lambda discard: self.dismiss(None) if discard else None,
+        )
+
     @on(Input.Submitted, "#change")
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
@@ -487,12 +501,19 @@ class TagsDialog(FormDialog):
 
 
     def __init__(self, prompt_name: str, prompt_tags: Sequence[str],
-                 version_label: str | None, version_tags: Sequence[str]) -> None:
+                 version_label: str | None, version_tags: Sequence[str], *,
+                 typed: dict | None = None) -> None:
+        """``typed``: the answer of a save that failed, shown again (None: unchanged)."""
         super().__init__(classes="tags-dialog")
         self.prompt_name = prompt_name
         self.prompt_tags = list(prompt_tags)
         self.version_label = version_label
         self.version_tags = list(version_tags)
+        typed = typed or {}
+        self.shown_prompt_tags = typed.get("prompt") if typed.get("prompt") is not None \
+            else self.prompt_tags
+        self.shown_version_tags = typed.get("version") if typed.get("version") is not None \
+            else self.version_tags
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -501,10 +522,11 @@ class TagsDialog(FormDialog):
             label.append(one_line(self.prompt_name, 40), style="bold")
             yield Label(label)
             # Prefilled: focusing must not select the tags (typing would replace them all).
-            yield Input(", ".join(self.prompt_tags), id="prompt-tags", select_on_focus=False)
+            yield Input(", ".join(self.shown_prompt_tags), id="prompt-tags",
+                        select_on_focus=False)
             if self.version_label is not None:
                 yield Label(Text(f"Tags of version {self.version_label}"))
-                yield Input(", ".join(self.version_tags), id="version-tags",
+                yield Input(", ".join(self.shown_version_tags), id="version-tags",
                             select_on_focus=False)
             yield Label(Text("comma-separated · enter or ctrl+s saves · esc cancels"),
                         classes="dialog-hint")

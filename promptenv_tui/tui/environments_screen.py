@@ -36,6 +36,8 @@ class EnvironmentsScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.environments: tuple[Environment, ...] = ()
+        self._reorder: dict | None = None
+        """A J/K reorder being written: the environment, where it goes, what was sent."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Environments", style="bold"), classes="screen-title")
@@ -136,6 +138,10 @@ class EnvironmentsScreen(BaseScreen):
         if env is None:
             self.notify("No environment selected; press n to create one.", markup=False)
             return
+        self.edit_environment(env)
+
+    def edit_environment(self, env: Environment, initial: dict | None = None) -> None:
+        """The edit form; ``initial`` is what was typed before a save that failed."""
 
         def saved(answer: dict | None) -> None:
             if not answer:
@@ -158,6 +164,7 @@ class EnvironmentsScreen(BaseScreen):
                     "saved", f"save environment {env.name}",
                     lambda: lib.update_environment(env.name, confirm_protected=confirm,
                                                    **changes),
+                    context={"env": env, "answer": answer},
                 )
 
             if env.protected and changes.get("protected") is False:
@@ -172,7 +179,11 @@ class EnvironmentsScreen(BaseScreen):
             else:
                 run(False)
 
-        self.app.push_screen(EnvironmentForm(env), saved)
+        self.app.push_screen(EnvironmentForm(env, initial=initial), saved)
+
+    def retry_saved(self, context: dict) -> None:
+        """Saving failed (a name taken, a locked database): give the form back as typed."""
+        self.edit_environment(context["env"], context["answer"])
 
     def done_saved(self, env: Environment, _context: object) -> None:
         self.notify(f"Saved environment {env.name}", markup=False)
@@ -181,17 +192,34 @@ class EnvironmentsScreen(BaseScreen):
     # --- reorder -------------------------------------------------------------------------
 
     def _move(self, delta: int) -> None:
+        """J/K: keys pressed faster than the database answers add up (J J moves two places);
+        one write at a time, so they land in order."""
         if not self.writable("reorder environments"):
             return
         env = self.selected
         if env is None:
             return
-        position = env.position + delta
+        pending = self._reorder
+        if pending is not None and pending["id"] != env.id:
+            return  # another environment is still moving; its row keeps the cursor
+        base = pending["target"] if pending is not None else env.position
+        position = base + delta
         if position < 0 or position >= len(self.environments):
             return
+        if pending is None:
+            self._reorder = {"id": env.id, "name": env.name, "target": position, "sent": None}
+            self._send_reorder()
+        else:
+            pending["target"] = position
+
+    def _send_reorder(self) -> None:
+        pending = self._reorder
+        assert pending is not None
+        name, position = pending["name"], pending["target"]
+        pending["sent"] = position
         lib = self.library
-        self.write("moved", f"move {env.name} to position {position}",
-                   lambda: lib.update_environment(env.name, position=position))
+        self.write("moved", f"move {name} to position {position}",
+                   lambda: lib.update_environment(name, position=position))
 
     def action_move_up(self) -> None:
         self._move(-1)
@@ -200,7 +228,17 @@ class EnvironmentsScreen(BaseScreen):
         self._move(+1)
 
     def done_moved(self, env: Environment, _context: object) -> None:
+        pending = self._reorder
+        if pending is not None and pending["target"] != pending["sent"]:
+            pending["name"] = env.name
+            self._send_reorder()
+            return
+        self._reorder = None
         self.fetch(env.id)
+
+    def retry_moved(self, _context: object) -> None:
+        """A reorder failed (the failure was shown, the screen reloads): forget what was queued."""
+        self._reorder = None
 
     # --- delete --------------------------------------------------------------------------
 

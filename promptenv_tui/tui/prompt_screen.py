@@ -22,7 +22,7 @@ from promptenv_tui.domain import (
     Version,
 )
 
-from .base import BaseScreen, Failed, KeyTable, StatusLine
+from .base import BaseScreen, Failed, KeyTable, StatusLine, WriteFailed
 from .dialogs import (
     ChoiceDialog,
     ConfirmDialog,
@@ -95,6 +95,14 @@ class AllVersions(Message, bubble=False):
         super().__init__()
         self.version = version
         self.versions = versions
+
+
+class PromptGone(Message, bubble=False):
+    """The prompt this screen shows was deleted (``text`` says by whom and when, if known)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 def describe_moves(moves: tuple[MoveRecord, ...]) -> str:
@@ -197,9 +205,52 @@ class PromptScreen(BaseScreen):
 
     def after_failure(self, message: Failed) -> None:
         self.loading_more = False
-        if isinstance(message.error, NotFound) and message.doing == "load the prompt":
-            # The prompt was deleted meanwhile: go back to the list, which shows the truth.
-            self.leave()
+
+    # --- the prompt deleted under the screen ----------------------------------------------------
+
+    # Textual calls BaseScreen's handlers of these messages after these ones, unless a handler
+    # here prevents the default.
+
+    def on_failed(self, message: Failed) -> None:
+        if isinstance(message.error, NotFound) and not getattr(message, "checked", False):
+            message.prevent_default()
+            self.check_gone(message)  # the prompt itself may be gone: say so, not "version <id>"
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        if isinstance(message.error, NotFound) and not getattr(message, "checked", False):
+            message.prevent_default()
+            self.check_gone(message)
+
+    @work(thread=True, exclusive=True, group="gone", exit_on_error=False)
+    def check_gone(self, failure: Failed | WriteFailed) -> None:
+        """After a 'not found': is the prompt itself gone? Then leave with who deleted it and
+        when; else show the failure as it was."""
+        try:
+            self.library.get_prompt(self.prompt_id)
+        except NotFound:
+            name = one_line(self.prompt.name, 60) if self.prompt else "This prompt"
+            text = f"{name} was deleted"
+            try:
+                deleted = next((m for m in self.library.history(prompt=self.prompt_id,
+                                                                size=20).items
+                                if m.cause == "prompt_deleted"), None)
+            except Exception:  # noqa: BLE001 - the news without its details
+                deleted = None
+            if deleted is not None:
+                text += f" by {deleted.actor} at {fmt_time(deleted.at)} UTC"
+            self.post_message(PromptGone(text + "; nothing was changed."))
+            return
+        except Exception:  # noqa: BLE001 - show the original failure
+            pass
+        again = (Failed(failure.doing, failure.error) if isinstance(failure, Failed)
+                 else WriteFailed(failure.action, failure.doing, failure.error, failure.context))
+        again.checked = True  # type: ignore[attr-defined]
+        self.post_message(again)
+
+    def on_prompt_gone(self, message: PromptGone) -> None:
+        self.notify(message.text, title="Prompt deleted", severity="warning", timeout=10,
+                    markup=False)
+        self.leave()
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
         self._loaded_once = True
@@ -245,8 +296,10 @@ class PromptScreen(BaseScreen):
         if prompt is None:
             return
         now = self.papp.clock()
-        text = Text(no_wrap=False)
-        text.append(prompt.name, style="bold")
+        # One line each (cut with … when too long), so a long name or many tags never push the
+        # owners out of the header.
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(one_line(prompt.name, 255), style="bold")
         text.append(f"  {prompt.template_structure} · {prompt.version_count} version"
                     f"{'' if prompt.version_count == 1 else 's'}", style="dim")
         if prompt.latest_version:
@@ -259,10 +312,6 @@ class PromptScreen(BaseScreen):
             text.append("\n")
             text.append(one_line(prompt.description, 200), style="italic")
         text.append("\n")
-        if prompt.tags:
-            text.append("tags ", style="dim")
-            text.append(one_line(", ".join(prompt.tags), 60))
-            text.append("  ")
         if prompt.owners:
             colors = self.colors
             for owner in prompt.owners:
@@ -270,6 +319,9 @@ class PromptScreen(BaseScreen):
                 text.append(f" v{owner.version_number} ")
         else:
             text.append("no environment serves this prompt", style="dim")
+        if prompt.tags:
+            text.append("\ntags ", style="dim")
+            text.append(one_line(", ".join(prompt.tags), 500))
         self.query_one("#prompt-header", Static).update(text)
 
     def row(self, version: Version) -> list[Text]:
@@ -535,7 +587,7 @@ class PromptScreen(BaseScreen):
 
     # --- t: tags -----------------------------------------------------------------------------
 
-    def action_tags(self) -> None:
+    def action_tags(self, typed: dict | None = None) -> None:
         if not self.writable("edit tags"):
             return
         prompt = self.prompt
@@ -554,13 +606,17 @@ class PromptScreen(BaseScreen):
                 if answer["version"] is not None and version is not None:
                     lib.update_version_tags([version.id], answer["version"])
 
-            self.write("tags", "save tags", run)
+            self.write("tags", "save tags", run, context=answer)
 
         self.app.push_screen(
             TagsDialog(prompt.name, prompt.tags, version.label if version else None,
-                       version.tags if version else ()),
+                       version.tags if version else (), typed=typed),
             saved,
         )
+
+    def retry_tags(self, answer: dict) -> None:
+        """Saving failed (a tag too long, a locked database): reopen with what was typed."""
+        self.action_tags(answer)
 
     def done_tags(self, _result: object, _context: object) -> None:
         self.notify("Tags saved", markup=False)

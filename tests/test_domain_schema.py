@@ -42,9 +42,19 @@ def test_schema_head_is_the_migrations_head():
     assert heads == [SCHEMA_HEAD], "db.SCHEMA_HEAD must name the one head of the migrations"
 
 
-def test_a_new_database_is_created_on_first_use(fresh_url, backend, tmp_path):
-    if backend == "sqlite":  # a folder that does not exist yet is created too
-        fresh_url = f"sqlite:///{tmp_path / 'new' / 'deeper' / 'promptenv.db'}"
+def test_a_new_database_is_created_on_first_use(fresh_url, backend, tmp_path, monkeypatch):
+    if backend == "sqlite":
+        # The default file's folder is made when missing (promptenv's own data folder)...
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        with PromptLibrary(actor="first") as default:
+            assert default.list_prompts().total == 0
+        assert (tmp_path / "data" / "promptenv" / "promptenv.db").is_file()
+        # ...a missing folder named in a URL is taken for a typo, and nothing is made.
+        typo = tmp_path / "new" / "deeper"
+        with pytest.raises(NotFound, match="does not exist"):
+            PromptLibrary(f"sqlite:///{typo / 'promptenv.db'}")
+        assert not typo.parent.exists()
+        fresh_url = f"sqlite:///{tmp_path / 'promptenv.db'}"
     lib = PromptLibrary(fresh_url, workspace="default", actor="first")
     try:
         engine = lib.db.engine

@@ -56,7 +56,7 @@ def test_script_commands_never_create_a_database_or_workspace(tmp_path, capsys) 
     missing = tmp_path / "typo" / "x.db"
     for argv in (["prompts"], ["get", "Greeting"], ["export"], ["history"], ["env", "list"]):
         assert cli.main(["--db", f"sqlite:///{missing}", *argv]) == 4, argv
-        assert "no promptenv database" in capsys.readouterr().err
+        assert "does not exist; check the path (--db)" in capsys.readouterr().err
     assert not missing.exists() and not missing.parent.exists()
 
     real = tmp_path / "real.db"

@@ -232,3 +232,21 @@ async def test_a_failed_edit_gives_the_form_back_as_typed(library):
         await settle(pilot)
         assert app.screen is screen
         assert [r[0] for r in registry(library)] == ["development", "staging", "production"]
+
+
+async def test_an_environment_taken_while_its_deletion_was_confirmed_stays(library, db):
+    ids = seed(library)
+    library.create_environment("canary")
+    app = make_app(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_environments(app, pilot)
+        await pilot.press("end", "d")
+        assert "No version owns it" in screen_text(app)
+        bob = open_library(db, actor="bob")
+        bob.assign_environment(ids["greeting.v1"], "canary")
+        bob.close()
+        await pilot.press("y")
+        await settle(pilot)
+        assert "Nothing was deleted: someone gave the environment to a version" in notices(app)
+        assert "force" not in notices(app)
+        assert "canary" in [r[0] for r in registry(library)]

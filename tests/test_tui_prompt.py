@@ -665,3 +665,15 @@ async def test_a_move_waiting_for_a_locked_database_says_so(library, ids, db):
     assert "development" not in [o.environment for o in
                                  library.get_prompt(ids["greeting"]).prompt.owners
                                  if o.version_number == 3]
+
+
+async def test_a_new_version_identical_to_its_base_is_refused_in_the_editor(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("n", "ctrl+s")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NewVersionScreen)
+        assert "The template is the same as v3" in screen_text(app)
+        assert library.get_prompt(ids["greeting"]).prompt.version_count == 3

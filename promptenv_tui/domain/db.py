@@ -20,7 +20,7 @@ from .errors import Conflict, InvalidInput, NotFound, PromptEnvError, SchemaOutd
 
 T = TypeVar("T")
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The Alembic revision this code expects (a test checks it is the migrations' head)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -174,6 +174,7 @@ moves = sa.Table(
     sa.Column("to_version_id", ID),
     sa.Column("to_version_number", sa.Integer),
     sa.Column("reason", sa.String(1000)),
+    sa.Index("ix_moves_workspace_id_id", "workspace_id", "id"),
     sa.Index("ix_moves_workspace_id_prompt_id", "workspace_id", "prompt_id"),
     sa.Index("ix_moves_workspace_id_environment_id", "workspace_id", "environment_id"),
 )

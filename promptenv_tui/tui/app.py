@@ -91,7 +91,8 @@ class PromptEnvApp(App[None]):
 
     def on_mount(self) -> None:
         if self.poll_interval > 0:
-            self.poll_changes()
+            # The first check only takes the baseline: not while the first screen loads.
+            self.set_timer(min(1.0, self.poll_interval), self.poll_changes)
             self.set_interval(self.poll_interval, self.poll_changes)
 
     # --- keys typed ahead -------------------------------------------------------------------

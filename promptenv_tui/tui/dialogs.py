@@ -442,11 +442,15 @@ class NewVersionScreen(FormDialog):
     BINDINGS = [Binding("ctrl+s", "save", "Save version", priority=True)]
 
     def __init__(self, prompt_name: str, template: str, based_on: str | None,
-                 change_description: str | None = None) -> None:
+                 change_description: str | None = None, *,
+                 based_on_template: str | None = None) -> None:
+        """``template`` fills the editor; ``based_on_template`` is the text of ``based_on``
+        (saving it unchanged would only copy that version)."""
         super().__init__(classes="new-version-screen")
         self.prompt_name = prompt_name
         self.template = template
         self.based_on = based_on
+        self.based_on_template = template if based_on_template is None else based_on_template
         self.change_description = change_description or ""
 
     def compose(self) -> ComposeResult:
@@ -472,7 +476,7 @@ class NewVersionScreen(FormDialog):
         """Leaving an edited template asks first (No focused); an untouched one just closes."""
         template = self.query_one("#template", TextArea).text
         change = self.query_one("#change", Input).value
-        if template == self.template and change == self.change_description:
+        if template == self.based_on_template and not change.strip():
             self.dismiss(None)
             return
         self.app.push_screen(
@@ -491,6 +495,10 @@ class NewVersionScreen(FormDialog):
         template = self.query_one("#template", TextArea).text
         if not template.strip():
             self.show_error("The template is empty; write something.")
+            return
+        if self.based_on and template == self.based_on_template:
+            self.show_error(f"The template is the same as {self.based_on}; change it first "
+                            "(R restores an older version as the newest).")
             return
         change = self.query_one("#change", Input).value
         self.dismiss({"template": template, "change_description": change or None})

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from promptenv_tui.domain import Environment, EnvironmentDeleted
+from promptenv_tui.domain import Conflict, Environment, EnvironmentDeleted
 
-from .base import BaseScreen, KeyTable, StatusLine
+from .base import BaseScreen, KeyTable, StatusLine, WriteFailed
 from .dialogs import ConfirmDialog, EnvironmentForm, TypeNameDialog
 from .formatting import cell, env_badge, one_line
 
@@ -274,6 +274,18 @@ class EnvironmentsScreen(BaseScreen):
                                                 yes="Delete"), go)
         else:
             self.app.push_screen(ConfirmDialog(f"Delete {env.name}?", body, yes="Delete"), go)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        error = message.error
+        if message.action == "deleted" and isinstance(error, Conflict) \
+                and error.reason == "environment_in_use":
+            # A version took it while the confirmation was open (which said nothing owned it).
+            message.prevent_default()
+            self.notify("Nothing was deleted: someone gave the environment to a version while "
+                        "you were confirming. The list now shows what it serves; press d again "
+                        "to see what deleting it would clear.",
+                        title="Changed meanwhile", severity="warning", timeout=10, markup=False)
+            self.reload()
 
     def done_deleted(self, result: EnvironmentDeleted, _context: object) -> None:
         cleared = len(result.cleared)

@@ -544,7 +544,8 @@ class PromptScreen(BaseScreen):
 
         self.app.push_screen(
             NewVersionScreen(prompt.name, template, base.label if base else None,
-                             retry["change_description"] if retry else None),
+                             retry["change_description"] if retry else None,
+                             based_on_template=base.template if base else None),
             saved,
         )
 

@@ -205,13 +205,14 @@ class PromptsScreen(BaseScreen):
         table.clear(columns=True)
         arrow = "▼" if self.query_state.descending else "▲"
 
-        def label(text: str, sort: str | None) -> Text:
+        def label(text: str, sort: str | None, sorted_text: str | None = None) -> Text:
+            """``sorted_text``: a shorter label that leaves room for the arrow."""
             if sort == self.query_state.sort:
-                return Text(f"{text} {arrow}", style="bold")
+                return Text(f"{sorted_text or text} {arrow}", style="bold")
             return Text(text)
 
         table.add_column(label("name", "name"), key="name", width=NAME_WIDTH)
-        table.add_column(label("vers", "version_count"), key="versions", width=4)
+        table.add_column(label("vers", "version_count", "v"), key="versions", width=4)
         table.add_column(label("latest", "created"), key="latest", width=8)
         for env in self.environments:
             width = min(max(len(env.name), 4), 8)
@@ -271,7 +272,8 @@ class PromptsScreen(BaseScreen):
             table.remove_class("-hidden")
         order = "descending" if self.query_state.descending else "ascending"
         info = Text()
-        info.append(f"{len(self.prompts):,} of {self.total:,} prompts", style="bold")
+        matching = " matching" if search else ""
+        info.append(f"{len(self.prompts):,} of {self.total:,}{matching} prompts", style="bold")
         info.append(f" · sorted by {SORT_LABELS[self.query_state.sort]} ({order})", style="dim")
         if search:
             info.append(" · filter: ", style="dim")

@@ -109,6 +109,23 @@ def test_filter_by_actor(library, make_library):
     assert library.history(actor=" tester ").total == 1
     assert library.history(actor="carol").total == 0
     assert bob.history(actor="bob", environment="development").total == 2
+    assert library.history(actor="BOB").total == 3  # ignoring case, alike on both backends
+    assert library.history(actor="bo").total == 0  # exact, not a substring
+
+
+def test_records_after_a_move_id(library, make_library):
+    v = library.create_version("P", "x").version
+    library.set_version_environments(v.id, ["staging"])
+    first = library.history().items[0].id
+    bob = make_library(actor="bob")
+    bob.set_version_environments(v.id, ["staging", "development"])
+    bob.set_version_environments(v.id, [])
+    newer = library.history(after_id=first)
+    assert newer.total == 3 and all(m.id > first for m in newer.items)
+    assert library.history(after_id=newer.items[0].id).total == 0
+    for bad in ("3", 1.5, True):
+        with pytest.raises(InvalidInput, match="after_id"):
+            library.history(after_id=bad)
 
 
 def test_filter_by_time(library):

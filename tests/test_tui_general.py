@@ -225,3 +225,17 @@ async def test_every_screen_and_dialog_renders_at_small_sizes(tmp_path, size):
         await settle(pilot)
         assert "greeting" in screen_text(app)
     library.close()
+
+
+async def test_the_console_freezes_its_start_up_objects_for_the_collector(tmp_path):
+    import gc
+
+    library = open_library(tmp_path / "x.db")
+    app = make_app(library, freeze_startup_objects=True)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        library.close()

@@ -41,6 +41,7 @@ def make_app(library: PromptLibrary, **kwargs) -> PromptEnvApp:
     (``poll_interval=...``), so other tests never reload at a random moment."""
     kwargs.setdefault("clock", lambda: FIXED_NOW)
     kwargs.setdefault("poll_interval", 0)
+    kwargs.setdefault("freeze_startup_objects", False)  # hundreds of apps in one process
     return PromptEnvApp(library, **kwargs)
 
 

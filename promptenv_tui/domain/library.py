@@ -934,6 +934,7 @@ class PromptLibrary:
         actor: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        after_id: int | None = None,
         page: int = 1,
         size: int = 50,
         match: str = "exact",
@@ -941,7 +942,10 @@ class PromptLibrary:
         """(19) Move records, newest first. ``prompt`` is a name (current or former) or an id;
         ``environment`` a name (current or former). ``match="contains"`` (for people typing in
         a filter box) keeps the records whose prompt, environment and actor contain the given
-        text, ignoring the case of ASCII letters, under the recorded or the current name."""
+        text, ignoring the case of ASCII letters, under the recorded or the current name.
+        ``actor`` matches ignoring ASCII case. ``after_id`` keeps the records newer than that
+        move id (what a console polling for others' moves needs: no count of the whole
+        history)."""
         page, size = rules.clean_page(page, size)
         if match not in ("exact", "contains"):
             raise InvalidInput(f"match {match!r} must be 'exact' or 'contains'")
@@ -950,9 +954,13 @@ class PromptLibrary:
         prompt = rules.clean_filter(prompt, "prompt")
         environment = rules.clean_filter(environment, "environment")
         actor = rules.clean_filter(actor, "user")
+        if after_id is not None and (isinstance(after_id, bool) or not isinstance(after_id, int)):
+            raise InvalidInput(f"after_id {after_id!r} must be a move id (a whole number)")
 
         def run(conn: Connection, ws: int) -> Page[MoveRecord]:
             where = [M.c.workspace_id == ws]
+            if after_id is not None:
+                where.append(M.c.id > after_id)
             if since is not None:
                 where.append(M.c.at >= since)
             if until is not None:

@@ -6,6 +6,7 @@ database through that facade, always from thread workers.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -78,18 +79,27 @@ class PromptEnvApp(App[None]):
         page_size: int = 50,
         filter_debounce: float = 0.0,
         poll_interval: float = 3.0,
+        freeze_startup_objects: bool = True,
     ) -> None:
-        """``poll_interval``: seconds between checks for changes made by others (0: never)."""
+        """``poll_interval``: seconds between checks for changes made by others (0: never).
+        ``freeze_startup_objects``: see ``on_mount`` (tests running many apps in one process
+        turn it off, since frozen objects are never freed)."""
         super().__init__()
         self.library = library
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.page_size = page_size
         self.filter_debounce = filter_debounce
         self.poll_interval = poll_interval
+        self.freeze_startup_objects = freeze_startup_objects
         self._marker: tuple | None = None
         self._polling = False
 
     def on_mount(self) -> None:
+        if self.freeze_startup_objects:
+            # What is loaded by now (Textual, the database layer, the screens) lives as long as
+            # the app; without this, full garbage collections walk it again and again in the
+            # first seconds, 40-50 ms each: a stalled keystroke.
+            self.call_after_refresh(gc.freeze)
         if self.poll_interval > 0:
             # The first check only takes the baseline: not while the first screen loads.
             self.set_timer(min(1.0, self.poll_interval), self.poll_changes)
@@ -138,7 +148,7 @@ class PromptEnvApp(App[None]):
             marker = self.library.change_marker()
             last_move = (last[0] or 0) if last is not None else None
             if last_move is not None and (marker[0] or 0) > last_move:
-                recent = self.library.history(size=20).items
+                recent = self.library.history(after_id=last_move, size=20).items
                 moves = tuple(m for m in recent
                               if m.id > last_move and m.actor != self.library.actor)
         except Exception:  # noqa: BLE001 - silent: the screens say when the database is down

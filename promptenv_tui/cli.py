@@ -309,6 +309,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         built = True
     else:
         summary, built = None, False
+        if not args.read_only:
+            # The demo is ours: bring a demo built by an older promptenv up to date on the way.
+            from promptenv_tui.domain.db import Database
+
+            database = Database(f"sqlite:///{path}")
+            try:
+                database.upgrade()
+            finally:
+                database.close()
     if args.no_open:
         if args.json:
             _print_json({"path": str(path), "built": built,

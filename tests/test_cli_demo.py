@@ -110,3 +110,26 @@ def test_demo_command(monkeypatch, tmp_path, capsys) -> None:
     monkeypatch.setattr(cli, "run_tui", fake_tui)
     assert cli.main(["demo"]) == 0
     assert opened == [(f"sqlite:///{expected}", len(CATALOG))]
+
+
+def test_a_demo_built_by_an_older_promptenv_is_upgraded_on_the_way(monkeypatch, tmp_path,
+                                                                   capsys) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from promptenv_tui.domain import SCHEMA_HEAD, db
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert cli.main(["demo", "--no-open"]) == 0
+    path = tmp_path / "promptenv" / "demo.db"
+    with PromptLibrary(f"sqlite:///{path}") as old:
+        config = Config()
+        config.set_main_option("script_location", str(db.MIGRATIONS))
+        with old.db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0001")
+    capsys.readouterr()
+    assert cli.main(["demo", "--no-open"]) == 0
+    with PromptLibrary(f"sqlite:///{path}") as library:
+        assert library.list_prompts().total == len(CATALOG)
+        assert library.db.read(library.db.current_revision) == SCHEMA_HEAD

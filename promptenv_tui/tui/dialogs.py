@@ -46,9 +46,11 @@ def plain(text: str | Text) -> Text:
 
 
 class Dialog(ModalScreen):
-    """A centred box; ``escape`` cancels."""
+    """A centred box; ``escape`` cancels. On a short terminal (``-short``) titles lose their
+    margin and key hints hide (the buttons say the keys too), leaving the room to the content."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-roomy")]
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -124,11 +124,17 @@ async def test_history_pages_as_the_cursor_moves(library):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_history(app, pilot)
         assert screen.table.row_count == 10
-        for _ in range(4):
-            await pilot.press("G")
-            await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert screen.table.row_count == 10
+        await pilot.press("G")  # the oldest move, at once: every remaining page loads
+        await settle(pilot)
         assert screen.table.row_count == 30
         assert table_keys(screen.table) == [str(r.id) for r in library.history(size=100).items]
+        assert screen.table.cursor_row == 29
+        await pilot.press("g")
+        await settle(pilot)
+        assert screen.table.cursor_row == 0
 
 
 async def test_empty_history_says_what_to_do(library):

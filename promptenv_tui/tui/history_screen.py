@@ -32,12 +32,13 @@ class HistoryFilter:
 
 class HistoryLoaded(Message, bubble=False):
     def __init__(self, filters: HistoryFilter, page: Page[MoveRecord], keep: str | None,
-                 append: bool) -> None:
+                 append: bool, *, to_last: bool = False) -> None:
         super().__init__()
         self.filters = filters
         self.page = page
         self.keep = keep
         self.append = append
+        self.to_last = to_last
 
 
 ACTION_STYLES = {"assign": "green", "move": "yellow", "clear": "red"}
@@ -109,6 +110,33 @@ class HistoryScreen(BaseScreen):
 
         self.deliver("load the history", run)
 
+    def on_key_table_last_row_wanted(self, event: KeyTable.LastRowWanted) -> None:
+        """G/End: load the rest of the history (big pages, off the UI thread), then go to the
+        oldest move."""
+        event.stop()
+        if len(self.records) >= self.total:
+            return
+        self.loading_more = True
+        self.fetch_rest(self.filters)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def fetch_rest(self, filters: HistoryFilter) -> None:
+        def run() -> HistoryLoaded:
+            items: list[MoveRecord] = []
+            page_no, size = 1, 1000
+            while True:
+                page = self.library.history(
+                    prompt=filters.prompt or None, environment=filters.environment or None,
+                    actor=filters.actor or None, page=page_no, size=size, match="contains")
+                items.extend(page.items)
+                if len(items) >= page.total or not page.items:
+                    break
+                page_no += 1
+            return HistoryLoaded(filters, Page(tuple(items), page.total, 1, len(items) or 1),
+                                 None, True, to_last=True)
+
+        self.deliver("load the rest of the history", run)
+
     def after_failure(self, message: Failed) -> None:
         self.loading_more = False
 
@@ -133,6 +161,8 @@ class HistoryScreen(BaseScreen):
             table.add_row(*self.row(record), key=str(record.id))
         if not message.append:
             table.restore_cursor(keep)
+        elif message.to_last and table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False, scroll=True)
         self.show_info()
 
     def row(self, record: MoveRecord) -> list[Text]:

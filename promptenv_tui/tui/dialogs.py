@@ -263,14 +263,15 @@ class HelpScreen(Dialog):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog -tall"):
             yield Label(Text(f"Keys — {self.title_text}"), classes="dialog-title")
             table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("key", "does", "where")
             for key, description, where in self.rows:
                 table.add_row(Text(key, style="bold"), Text(description), Text(where, style="dim"))
             yield table
-            yield Label(Text("esc closes · ctrl+p opens the command palette"), classes="dialog-hint")
+            yield Label(Text(f"{len(self.rows)} keys · ↑↓ pgdn scroll · esc closes · "
+                             "ctrl+p: palette"), classes="dialog-hint")
 
 
 class ChoiceDialog(Dialog):

@@ -646,20 +646,27 @@ async def test_esc_in_an_edited_new_version_asks_before_throwing_it_away(library
 
 async def test_a_move_waiting_for_a_locked_database_says_so(library, ids, db):
     import sqlite3
-    import threading
 
     locker = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     app = make_app(library)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_prompt(app, pilot, ids["greeting"])
-        locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        threading.Timer(1.5, lambda: locker.execute("COMMIT")).start()
         await pilot.press("e")
         await settle(pilot)
+        locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         await pilot.press("space", "enter", "ctrl+s")  # v3 leaves development
-        await pilot.pause(1.0)
-        assert "Still waiting for the database to move environments to v3" in notices(app)
-        await settle(pilot, 1.0)
+        waiting = "Still waiting for the database to move environments to v3"
+        for _ in range(50):  # the busy timeout is 10 s; the notice comes after 0.6 s
+            if waiting in notices(app):
+                break
+            await pilot.pause(0.1)
+        assert waiting in notices(app)
+        assert "Moved" not in [n.title for n in app._notifications]
+        locker.execute("COMMIT")  # the other program is done: the move goes through
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if "Moved" in [n.title for n in app._notifications]:
+                break
         assert "Moved" in [n.title for n in app._notifications]
     locker.close()
     assert "development" not in [o.environment for o in

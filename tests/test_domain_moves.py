@@ -187,14 +187,14 @@ def test_unregistered_names_leave_everything_untouched(library, g):
 
 
 def test_an_unknown_version_is_not_found(library, g):
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="version_missing"):
         library.set_version_environments("00000000-0000-7000-8000-000000000000", ["staging"])
 
 
 def test_a_version_of_another_workspace_is_not_found(library, g, make_library, workspace):
     other = make_library(workspace=workspace + "-other")
     foreign = other.create_prompt("Greeting", template="x").latest_version
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="version_missing"):
         library.set_version_environments(foreign.id, ["staging"])
     assert other.get_version(foreign.id).environments == ()
 
@@ -317,7 +317,7 @@ def test_assign_environment_refusals(library, g, make_library):
         library.assign_environment(g.v2.id, "latest")
     with refused(library, NotFound):
         library.assign_environment(g.v2.id, "qa")
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="version_missing"):
         library.assign_environment("no-such-version", "staging")
     with refused(library, Conflict, reason="protected_environment"):
         library.assign_environment(g.v2.id, "production")
@@ -345,7 +345,7 @@ def test_clear_environment_refusals(library, g, make_library):
         library.clear_environment(g.prompt_id, "qa")
     with refused(library, InvalidInput):
         library.clear_environment(g.prompt_id, "v2")
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="prompt_missing"):
         library.clear_environment("no-such-prompt", "staging")
     make_library(actor="bob").set_version_environments(g.v2.id, ["staging"])
     with refused(library, Conflict, reason="stale_owner", match="staging moved to v2 by bob"):

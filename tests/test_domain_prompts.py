@@ -134,7 +134,7 @@ def test_update_prompt_errors_change_nothing(library):
     library.create_prompt("Farewell")
     with refused(library, Conflict, reason="duplicate_name"):
         library.update_prompt(pid, name="FAREWELL")
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="prompt_missing"):
         library.update_prompt(UNKNOWN_ID, name="Other")
     for bad in (dict(name=""), dict(name="a\tb"), dict(description="d" * 256), dict(tags=[" "]),
                 dict(name="n" * 256)):
@@ -194,7 +194,7 @@ def test_delete_prompt_without_owners_is_still_recorded(library):
 
 def test_delete_unknown_prompt_is_not_found(library):
     library.create_prompt("Greeting", template="x")
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="prompt_missing"):
         library.delete_prompt(UNKNOWN_ID)
 
 

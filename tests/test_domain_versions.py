@@ -28,6 +28,22 @@ def test_create_version_creates_the_prompt_when_missing(library):
     assert prompt.template_structure == "text" and prompt.version_count == 1
 
 
+def test_create_version_by_prompt_id_never_brings_a_deleted_prompt_back(library):
+    created = library.create_prompt("Shown", description="kept", tags=["t"], template="one")
+    prompt_id = created.prompt.id
+    library.update_prompt(prompt_id, name="Renamed meanwhile")
+    # By id: the prompt as it is now, whatever name the caller still shows.
+    v2 = library.create_version("Shown", "two", prompt_id=prompt_id).version
+    assert (v2.prompt_id, v2.prompt_name, v2.number) == (prompt_id, "Renamed meanwhile", 2)
+    assert library.list_prompts(search="Shown").total == 0
+    library.delete_prompt(prompt_id)
+    with refused(library, NotFound, reason="prompt_missing"):
+        library.create_version("Renamed meanwhile", "three", prompt_id=prompt_id)
+    assert library.list_prompts().total == 0
+    with refused(library, InvalidInput):
+        library.create_version("Anything", "x", prompt_id="")
+
+
 def test_version_numbers_and_default_commits(library):
     versions = [library.create_version("P", f"t{i}").version for i in range(1, 6)]
     assert [v.number for v in versions] == [1, 2, 3, 4, 5]
@@ -285,7 +301,7 @@ def test_restore_version(library):
     assert restored.change_description == "Restored from v1"
     assert restored.tags == () and restored.environments == ()
     assert library.get_version(v1.id).environments == ("staging",)
-    with refused(library, NotFound):
+    with refused(library, NotFound, reason="version_missing"):
         library.restore_version(UNKNOWN_ID)
 
 

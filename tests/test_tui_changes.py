@@ -107,3 +107,15 @@ async def test_an_unreachable_database_is_not_a_pile_of_errors():
         errors = [n for n in app._notifications if n.severity == "error"]
         assert len(errors) == 1, [n.message for n in errors]
     library.close()
+
+
+async def test_a_prompt_deleted_by_someone_else_is_said_once(library, db):
+    ids = seed(library)
+    app = make_app(library, poll_interval=POLL)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_poll(pilot)
+        bob = open_library(db, actor="bob")
+        bob.delete_prompt(ids["greeting"], confirm_protected=True)  # it served three
+        bob.close()
+        await wait_for_poll(pilot)
+        assert notices(app).count("bob deleted greeting") == 1

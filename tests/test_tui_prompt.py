@@ -684,3 +684,52 @@ async def test_a_new_version_identical_to_its_base_is_refused_in_the_editor(libr
         assert isinstance(editor, NewVersionScreen)
         assert "The template is the same as v3" in screen_text(app)
         assert library.get_prompt(ids["greeting"]).prompt.version_count == 3
+
+
+async def test_a_new_version_of_a_prompt_deleted_meanwhile_does_not_bring_it_back(library, ids,
+                                                                                   db):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["summary"])
+        await pilot.press("n", *"More ")
+        bob = open_library(db, actor="bob")
+        bob.delete_prompt(ids["summary"])
+        bob.close()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "summarise [draft] was deleted by bob at " in notices(app)
+        assert "renamed" not in notices(app)
+        assert isinstance(app.screen, PromptsScreen)
+        assert library.list_prompts(search="summarise").total == 0
+
+
+async def test_letters_typed_in_the_move_review_are_the_reason(library, ids):
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_prompt(app, pilot, ids["greeting"])
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("space", "enter")  # v3 gives up development
+        assert isinstance(app.screen, MoveReviewDialog)
+        await pilot.press(*"hotfix [x]", "ctrl+s")
+        await settle(pilot)
+        record = library.history(prompt=ids["greeting"]).items[0]
+        assert (record.environment_name, record.reason) == ("development", "hotfix [x]")
+
+
+async def test_a_burst_of_keys_opens_the_prompt_and_writes_in_its_editor(library, ids):
+    from textual import events
+
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.table.restore_cursor(ids["greeting"])
+        for key in ("enter", "n", "home", "a", "b", "c", "left", "left", "X"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        for _ in range(30):
+            await settle(pilot, 0.1)
+            if isinstance(app.screen, NewVersionScreen) and "aXbc" in app.screen.query_one(
+                    "#template").text:
+                break
+        assert isinstance(app.screen, NewVersionScreen)
+        assert app.screen.query_one("#template").text.startswith("aXbcHi {{name}}")

@@ -260,9 +260,15 @@ async def test_new_prompt_with_a_taken_name_says_so_and_keeps_running(library):
         await settle(pilot)
         assert "already exists" in notices(app)
         assert isinstance(app.screen, NewPromptDialog)  # given back, to fix the name
-        await pilot.press("escape")
+        await pilot.press("escape")  # what was typed is not thrown away without asking
+        assert "Discard what you wrote?" in screen_text(app)
+        await pilot.press("n")
+        assert isinstance(app.screen, NewPromptDialog)
+        await pilot.press("escape", "y")
         assert isinstance(app.screen, PromptsScreen)
         assert library.list_prompts().total == 4
+        await pilot.press("n", "escape")  # nothing typed: closes at once
+        assert isinstance(app.screen, PromptsScreen)
 
 
 async def test_read_only_refuses_new_prompt_and_says_why(db):

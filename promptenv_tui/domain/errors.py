@@ -28,7 +28,8 @@ class InvalidInput(PromptEnvError):
 
 
 class NotFound(PromptEnvError):
-    """The thing named does not exist (404)."""
+    """The thing named does not exist (404). ``reason`` is ``prompt_missing`` or
+    ``version_missing`` when a prompt or version given by id is gone (deleted meanwhile)."""
 
     kind = "not_found"
 

@@ -382,7 +382,8 @@ class PromptLibrary:
         prompt_id = rules.clean_id(prompt_id, "prompt id")
         result = self.delete_prompts([prompt_id], reason=reason, confirm_protected=confirm_protected)
         if result.missing:
-            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'",
+                           reason="prompt_missing")
         return result
 
     def delete_prompts(self, prompt_ids: Iterable[str], *, reason: str | None = None,
@@ -447,20 +448,27 @@ class PromptLibrary:
         confirm_protected: bool = False,
         reason: str | None = None,
         template_structure: str | None = None,
+        prompt_id: str | None = None,
     ) -> MoveResult:
         """(3) A new version of the named prompt (created when missing). Environments given here
-        move to the new version in the same transaction."""
+        move to the new version in the same transaction. With ``prompt_id`` the version goes to
+        that prompt whatever its name is now, and a prompt deleted meanwhile is ``NotFound``
+        (a console writing a version of the prompt it shows must not bring it back)."""
         name = rules.clean_prompt_name(prompt_name)
+        if prompt_id is not None:
+            prompt_id = rules.clean_id(prompt_id, "prompt id")
         env_names = None if environments is None else self._clean_env_names(environments)
         reason = rules.clean_optional_text(reason, "reason", rules.REASON_MAX)
         if template_structure is not None:
             rules.clean_structure(template_structure)
 
         def run(conn: Connection, ws: int) -> MoveResult:
-            key = rules.name_key(name)
-            prompt = conn.execute(
-                sa.select(P).where(P.c.workspace_id == ws, P.c.name_key == key)
-            ).first()
+            if prompt_id is not None:
+                prompt = self._lock_prompt(conn, ws, prompt_id)
+            else:
+                prompt = conn.execute(
+                    sa.select(P).where(P.c.workspace_id == ws, P.c.name_key == rules.name_key(name))
+                ).first()
             if prompt is None:
                 try:
                     prompt = self._insert_prompt(conn, ws, name, None, [], template_structure or "text")
@@ -1060,7 +1068,8 @@ class PromptLibrary:
         lock = _Q_LOCK_VERSION if self.db.is_sqlite else _Q_LOCK_VERSION_FOR_UPDATE
         version = conn.execute(lock, {"vid": version_id, "ws": ws}).first()
         if version is None:
-            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'",
+                           reason="version_missing")
         state = conn.execute(_Q_MOVE_STATE, {"ws": ws, "pid": version.prompt_id}).all()
         registry = {r.name_key: r for r in state}
         unknown = [n for n in names if rules.name_key(n) not in registry]
@@ -1181,13 +1190,15 @@ class PromptLibrary:
         row = conn.execute(sa.select(P).where(P.c.id == prompt_id, P.c.workspace_id == ws)
                            .with_for_update()).first()
         if row is None:
-            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'",
+                           reason="prompt_missing")
         return row
 
     def _prompt_row(self, conn: Connection, ws: int, prompt_id: str) -> Row:
         row = conn.execute(sa.select(P).where(P.c.id == prompt_id, P.c.workspace_id == ws)).first()
         if row is None:
-            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'",
+                           reason="prompt_missing")
         return row
 
     def _prompt_row_by_name(self, conn: Connection, ws: int, name: str) -> Row:
@@ -1349,7 +1360,8 @@ class PromptLibrary:
             .where(P.c.id == prompt_id, P.c.workspace_id == ws)
         ).first()
         if row is None:
-            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"prompt {prompt_id} does not exist in workspace '{self.workspace}'",
+                           reason="prompt_missing")
         return self._prompt(row, self._owners_of(conn, [prompt_id]).get(prompt_id, ()))
 
     def _detail(self, conn, ws, prompt: Prompt, environment: str | None) -> PromptDetail:
@@ -1367,7 +1379,8 @@ class PromptLibrary:
     def _load_version(self, conn: Connection, ws: int, version_id: str) -> Version:
         found = self._versions_by_ids(conn, ws, [version_id])
         if not found:
-            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'")
+            raise NotFound(f"version {version_id} does not exist in workspace '{self.workspace}'",
+                           reason="version_missing")
         return found[0]
 
     def _versions_by_ids(self, conn: Connection, ws: int, ids: Sequence[str]) -> list[Version]:

@@ -83,8 +83,11 @@ def clean_prompt_name(name: Any) -> str:
 
 def clean_id(value: Any, what: str) -> str:
     """An id as given by a caller (its form is not checked: an id that matches nothing is
-    simply not found)."""
-    return _text(value, what).strip()
+    simply not found); a blank one is invalid."""
+    cleaned = _text(value, what).strip()
+    if not cleaned:
+        raise InvalidInput(f"{what} is blank; give the id of an existing {what.split()[0]}")
+    return cleaned
 
 
 def clean_filter(value: Any, what: str) -> str | None:

@@ -6,6 +6,7 @@ database through that facade, always from thread workers.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual import events, work
 from textual._dispatch_key import dispatch_key  # what App._on_key calls (Textual is pinned)
+from textual._wait import wait_for_idle  # what Textual's pilot waits with between keys
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -92,6 +94,9 @@ class PromptEnvApp(App[None]):
         self.poll_interval = poll_interval
         self.freeze_startup_objects = freeze_startup_objects
         self._marker: tuple | None = None
+        self._held_keys: list[tuple[str, str | None]] = []
+        self._settling = False
+        self._replaying = False
         self._polling = False
 
     def on_mount(self) -> None:
@@ -107,29 +112,77 @@ class PromptEnvApp(App[None]):
 
     # --- keys typed ahead -------------------------------------------------------------------
 
-    async def _on_key(self, event: events.Key) -> None:
-        """Textual routes each key to the widget focused when the key arrives; keys typed right
-        after '/' or 'n' (pasted, or over a slow link) reach the old focus and bubble up here
-        unhandled. Give such letters to the text box that has focus now (or, while a dialog is
-        still opening, once it has), in the order they were typed."""
-        # This replaces App._on_key (Textual would otherwise run it too, checking the bindings a
-        # second time); the rest is what it does, plus the typed-ahead letters.
-        event.prevent_default()
-        if await self._check_bindings(event.key):
-            return
-        if event.is_printable and event.character:
-            self._typed_ahead(event.key, event.character, tries=5)
-        else:
-            await dispatch_key(self, event)
+    # Textual sends each key to the widget focused when the key arrives. Keys typed together
+    # (pasted, fast typing, a slow link) reach the old focus before what an earlier key started
+    # (a screen opened by 'enter' or 'E', a dialog by 'n', the filter box by '/') is in place.
+    # So once a key has run an action, or has reached a screen that is not ready for it, the
+    # keys after it are held and replayed one at a time, each once the app has gone idle after
+    # the previous one: they all land where the user meant them, in the order typed.
 
-    def _typed_ahead(self, key: str, character: str, tries: int) -> None:
-        focused = self.screen.focused
-        if isinstance(focused, (Input, TextArea)):
-            again = events.Key(key, character)
-            again._set_forwarded()
-            focused.post_message(again)
-        elif focused is None and tries > 0:
-            self.call_after_refresh(self._typed_ahead, key, character, tries - 1)
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded \
+                and (self._held_keys or self._settling) \
+                and not getattr(event, "promptenv_replay", False):
+            self._held_keys.append((event.key, event.character))
+            return
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # This replaces App._on_key (Textual would otherwise run it too, checking the bindings a
+        # second time); it does what that does, plus holding keys typed ahead.
+        event.prevent_default()
+        replay = getattr(event, "promptenv_replay", False)
+        if not replay and (self._held_keys or self._settling or self._typed_ahead(event)):
+            self._held_keys.append((event.key, event.character))
+            self._replay_later()
+            return
+        if await self._check_bindings(event.key):
+            if not replay:
+                self._settling = True  # what the action started comes first
+                self._replay_later()
+            return
+        await dispatch_key(self, event)
+
+    def _not_ready(self) -> bool:
+        """A dialog still mounting (no focus yet), or a screen still waiting for its first
+        answer from the database: keys for it must wait."""
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            return screen.focused is None
+        return isinstance(screen, BaseScreen) and not screen.settled
+
+    def _typed_ahead(self, event: events.Key) -> bool:
+        """A key that reached the old focus: the new focus or screen is not ready for it, or
+        it is a letter while a text box has focus (a text box would have taken it)."""
+        return self._not_ready() or (
+            isinstance(self.screen.focused, (Input, TextArea)) and event.is_printable
+            and bool(event.character))
+
+    def _replay_later(self) -> None:
+        if not self._replaying:
+            self._replaying = True
+            self.run_worker(self._replay_held_keys, group="typed-ahead")
+
+    async def _replay_held_keys(self) -> None:
+        """Each held key once the app is idle after the previous one (as Textual's own test
+        pilot waits between keys). Waits at most 2 s in all for screens to be ready."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0
+        try:
+            await wait_for_idle(0)
+            while self._held_keys:
+                while self._not_ready() and loop.time() < deadline:
+                    await asyncio.sleep(0.01)
+                key, character = self._held_keys.pop(0)
+                event = events.Key(key, character)
+                event.promptenv_replay = True  # type: ignore[attr-defined]
+                self.post_message(event)
+                await wait_for_idle(0)
+        except BaseException:
+            self._held_keys.clear()
+            raise
+        finally:
+            self._settling = self._replaying = False
 
     # --- noticing changes made by others --------------------------------------------------
 
@@ -164,7 +217,9 @@ class PromptEnvApp(App[None]):
         if before is None or before == message.marker:
             return
         if message.moves:
-            lines = [describe_others_move(m) for m in reversed(message.moves[:5])]
+            # One deletion is a record per environment it served: say it once.
+            lines = list(dict.fromkeys(describe_others_move(m)
+                                       for m in reversed(message.moves[:5])))
             if len(message.moves) > 5:
                 lines.append(f"… and {len(message.moves) - 5} more (H shows them all)")
             self.notify("\n".join(lines), title="Changed by others", markup=False)
@@ -312,7 +367,14 @@ class PromptEnvApp(App[None]):
             body.append("\n\nThe screen now shows the current owners; decide again.", style="italic")
             self.push_screen(MessageDialog("Someone moved first", body))
             return
-        if isinstance(error, PromptEnvError):
+        if isinstance(error, PromptEnvError) and error.reason in ("prompt_missing",
+                                                                   "version_missing"):
+            # Said without the ids the domain names things by.
+            title = "Deleted meanwhile"
+            what = "prompt" if error.reason == "prompt_missing" else "version"
+            text = (f"Could not {doing}: the {what} no longer exists (someone deleted it); "
+                    "nothing was changed.")
+        elif isinstance(error, PromptEnvError):
             title = ERROR_TITLES.get(error.kind, "Error")
             text = f"Could not {doing}: {error}"
         else:

@@ -216,7 +216,14 @@ class BaseScreen(Screen):
         if not worker.is_cancelled:
             self.post_message(message)
 
+    @property
+    def settled(self) -> bool:
+        """The screen has shown its first answer from the database, or its failure (keys typed
+        before then wait for it)."""
+        return getattr(self, "_loaded_once", False) or getattr(self, "_load_failed", False)
+
     def on_failed(self, message: Failed) -> None:
+        self._load_failed = True
         self.papp.show_error(message.doing, message.error)
         self.after_failure(message)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -332,6 +332,28 @@ class FormDialog(Dialog):
     def show_error(self, message: str) -> None:
         self.query_one("#form-error", Static).update(message)
 
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _edited(self) -> None:
+        """An edit answers the last complaint: take it away."""
+        for error in self.query("#form-error").results(Static):
+            error.update("")
+
+    def dirty(self) -> bool:
+        """Whether closing would throw away something the user wrote."""
+        return False
+
+    def action_cancel(self) -> None:
+        """Leaving a form with something written in it asks first (Keep editing focused)."""
+        if not self.dirty():
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmDialog("Discard what you wrote?", "Nothing was saved; closing loses it.",
+                          yes="Discard", no="Keep editing"),
+            lambda discard: self.dismiss(None) if discard else None,
+        )
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
@@ -342,6 +364,8 @@ class FormDialog(Dialog):
 
 class NewPromptDialog(FormDialog):
     """Name, description, tags and (optionally) the template of v1."""
+
+    AUTO_FOCUS = "#name"  # at once: keys typed while it opens go there
 
     BINDINGS = [Binding("ctrl+s", "save", "Create", priority=True)]
 
@@ -377,6 +401,10 @@ class NewPromptDialog(FormDialog):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
+    def dirty(self) -> bool:
+        return any(box.value.strip() for box in self.query(Input).results(Input)) or bool(
+            self.query_one("#template", TextArea).text.strip())
+
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
         event.stop()
@@ -400,6 +428,8 @@ class NewPromptDialog(FormDialog):
 
 class EditPromptDialog(FormDialog):
     """Rename and re-describe a prompt (the fields keep what is there; typing adds to it)."""
+
+    AUTO_FOCUS = "#prompt-name"  # at once: keys typed while it opens go there
 
 
     def __init__(self, name: str, description: str | None) -> None:
@@ -442,6 +472,8 @@ class EditPromptDialog(FormDialog):
 class NewVersionScreen(FormDialog):
     """A multi-line editor prefilled with the selected template, and a change description."""
 
+    AUTO_FOCUS = "#template"  # at once: keys typed while it opens go there
+
     BINDINGS = [Binding("ctrl+s", "save", "Save version", priority=True)]
 
     def __init__(self, prompt_name: str, template: str, based_on: str | None,
@@ -475,19 +507,10 @@ class NewVersionScreen(FormDialog):
     def on_mount(self) -> None:
         self.query_one("#template", TextArea).focus()
 
-    def action_cancel(self) -> None:
-        """Leaving an edited template asks first (No focused); an untouched one just closes."""
+    def dirty(self) -> bool:
         template = self.query_one("#template", TextArea).text
         change = self.query_one("#change", Input).value
-        if template == self.based_on_template and not change.strip():
-            self.dismiss(None)
-            return
-        self.app.push_screen(
-            ConfirmDialog("Discard this new version?",
-                          "What you wrote is lost; nothing was saved.", yes="Discard",
-                          no="Keep editing"),
-            lambda discard: self.dismiss(None) if discard else None,
-        )
+        return template != self.based_on_template or bool(change.strip())
 
     @on(Input.Submitted, "#change")
     def _submit(self, event: Input.Submitted) -> None:
@@ -509,6 +532,8 @@ class NewVersionScreen(FormDialog):
 
 class TagsDialog(FormDialog):
     """The prompt's tags and the selected version's tags, comma-separated."""
+
+    AUTO_FOCUS = "#prompt-tags"  # at once: keys typed while it opens go there
 
 
     def __init__(self, prompt_name: str, prompt_tags: Sequence[str],
@@ -717,6 +742,16 @@ class MoveReviewDialog(ProtectedDialog):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def on_key(self, event: events.Key) -> None:
+        """Letters typed while a button has focus are the reason, not lost keys (the move
+        itself is confirmed with ctrl+s or the Move button)."""
+        if isinstance(self.focused, Button) and event.is_printable and event.character \
+                and event.character != " ":
+            event.stop()
+            reason = self.query_one(ReasonInput)
+            self.set_focus(reason)
+            reason.insert_text_at_cursor(event.character)
+
     def action_confirm(self) -> None:
         if self.names_typed():
             self.dismiss({"confirm_protected": bool(self.protected),
@@ -735,6 +770,8 @@ class MoveReviewDialog(ProtectedDialog):
 
 class EnvironmentForm(FormDialog):
     """Create or edit a registry entry."""
+
+    AUTO_FOCUS = "#env-name"  # at once: keys typed while it opens go there
 
 
     def __init__(self, environment: Environment | None = None, *,

@@ -538,7 +538,7 @@ class PromptScreen(BaseScreen):
                 lambda: lib.create_version(
                     prompt.name, answer["template"], type=base.type if base else "mustache",
                     metadata=base.metadata if base else None,
-                    change_description=answer["change_description"]),
+                    change_description=answer["change_description"], prompt_id=prompt.id),
                 context=answer,
             )
 
@@ -554,12 +554,7 @@ class PromptScreen(BaseScreen):
         self.action_new_version(answer)
 
     def done_new_version(self, result: MoveResult, _answer: object) -> None:
-        if result.version.prompt_id != self.prompt_id:
-            self.notify(f"The prompt was renamed meanwhile: {result.version.label} went to a new "
-                        f"prompt named {result.version.prompt_name}.", severity="warning",
-                        markup=False)
-        else:
-            self.notify(f"Wrote {result.version.label}", markup=False)
+        self.notify(f"Wrote {result.version.label}", markup=False)
         self.load(result.version.id)
 
     # --- R: restore ----------------------------------------------------------------------------

@@ -165,7 +165,10 @@ class PromptsScreen(BaseScreen):
             self.environments = message.environments
         if message.append:
             self.loading_more = False
-            known = {p.id for p in self.prompts}
+            # Rows already in the table count as known too: the list may have been emptied for
+            # a new load whose answer has not come yet (a filter typed, deleted and typed again
+            # gives the same query, and an older page's answer would add its rows twice).
+            known = {p.id for p in self.prompts} | {key.value for key in table.rows}
             fresh = [p for p in message.page.items if p.id not in known]
             self.prompts.extend(fresh)
             self.total = message.page.total

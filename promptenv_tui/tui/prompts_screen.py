@@ -273,6 +273,8 @@ class PromptsScreen(BaseScreen):
         else:
             empty.add_class("-hidden")
             table.remove_class("-hidden")
+        if search:  # a filter in force is always shown with its box
+            self.query_one("#prompts-filter", Input).remove_class("-hidden")
         order = "descending" if self.query_state.descending else "ascending"
         info = Text()
         matching = " matching" if search else ""

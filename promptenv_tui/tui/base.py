@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
+from promptenv_tui.domain import Page
+
 if TYPE_CHECKING:
     from promptenv_tui.domain import PromptLibrary
 
@@ -93,6 +95,19 @@ class KeyTable(DataTable):
                 row = 0
         if self.row_count:
             self.move_cursor(row=row, animate=False, scroll=True)
+
+
+def every_page(fetch: Callable[[int, int], Page], size: int = 1000) -> Page:
+    """All the items of a paged list, ``fetch(page, size)`` being one domain call a page (run
+    it in a worker): for G/End, which go to the real last row."""
+    items: list = []
+    page_no = 1
+    while True:
+        page = fetch(page_no, size)
+        items.extend(page.items)
+        if len(items) >= page.total or not page.items:
+            return Page(tuple(items), page.total, 1, len(items) or 1)
+        page_no += 1
 
 
 def middle_ellipsis(text: str, limit: int) -> str:

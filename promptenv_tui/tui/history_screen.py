@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from promptenv_tui.domain import MoveRecord, Page
 
-from .base import BaseScreen, Failed, KeyTable, StatusLine
+from .base import BaseScreen, Failed, KeyTable, StatusLine, every_page
 from .formatting import cell, fmt_time
 
 
@@ -122,18 +122,10 @@ class HistoryScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def fetch_rest(self, filters: HistoryFilter) -> None:
         def run() -> HistoryLoaded:
-            items: list[MoveRecord] = []
-            page_no, size = 1, 1000
-            while True:
-                page = self.library.history(
-                    prompt=filters.prompt or None, environment=filters.environment or None,
-                    actor=filters.actor or None, page=page_no, size=size, match="contains")
-                items.extend(page.items)
-                if len(items) >= page.total or not page.items:
-                    break
-                page_no += 1
-            return HistoryLoaded(filters, Page(tuple(items), page.total, 1, len(items) or 1),
-                                 None, True, to_last=True)
+            rest = every_page(lambda page_no, size: self.library.history(
+                prompt=filters.prompt or None, environment=filters.environment or None,
+                actor=filters.actor or None, page=page_no, size=size, match="contains"))
+            return HistoryLoaded(filters, rest, None, True, to_last=True)
 
         self.deliver("load the rest of the history", run)
 

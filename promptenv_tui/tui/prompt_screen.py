@@ -485,7 +485,7 @@ class PromptScreen(BaseScreen):
                 return
             body = Text()
             body.append(env_name, style="bold")
-            body.append(f" will serve nothing of ")
+            body.append(" will serve nothing of ")
             body.append(one_line(prompt.name, 40), style="bold")
             body.append(f" (it serves v{owner.version_number} now). The clearing is recorded.")
 

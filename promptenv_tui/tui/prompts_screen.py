@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from promptenv_tui.domain import Environment, Page, Prompt, PromptDetail
 
-from .base import BaseScreen, Failed, KeyTable, StatusLine
+from .base import BaseScreen, Failed, KeyTable, StatusLine, every_page
 from .dialogs import NewPromptDialog
 from .formatting import cell, env_style, fmt_age, fmt_time, one_line
 
@@ -140,18 +140,10 @@ class PromptsScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="prompts-more", exit_on_error=False)
     def fetch_rest(self, query: PromptQuery) -> None:
         def run() -> PromptsLoaded:
-            items: list[Prompt] = []
-            page_no, size = 1, 1000
-            while True:
-                page = self.library.list_prompts(
-                    page=page_no, size=size, search=query.search or None, sort=query.sort,
-                    descending=query.descending)
-                items.extend(page.items)
-                if len(items) >= page.total or not page.items:
-                    break
-                page_no += 1
-            return PromptsLoaded(query, None, Page(tuple(items), page.total, 1, len(items) or 1),
-                                 None, append=True, to_last=True)
+            rest = every_page(lambda page_no, size: self.library.list_prompts(
+                page=page_no, size=size, search=query.search or None, sort=query.sort,
+                descending=query.descending))
+            return PromptsLoaded(query, None, rest, None, append=True, to_last=True)
 
         self.deliver("load the remaining prompts", run)
 

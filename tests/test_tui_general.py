@@ -230,6 +230,7 @@ async def test_every_screen_and_dialog_renders_at_small_sizes(tmp_path, size):
 async def test_the_console_freezes_its_start_up_objects_for_the_collector(tmp_path):
     import gc
 
+    assert gc.get_freeze_count() == 0  # the other console tests freeze nothing
     library = open_library(tmp_path / "x.db")
     app = make_app(library, freeze_startup_objects=True)
     try:

@@ -95,8 +95,9 @@ class PromptEnvApp(App[None]):
         self.freeze_startup_objects = freeze_startup_objects
         self._marker: tuple | None = None
         self._held_keys: list[tuple[str, str | None]] = []
-        self._settling = False
         self._replaying = False
+        """While True, keys are held: a key has run an action (or reached a screen not ready)
+        and the held keys are being replayed after it."""
         self._polling = False
 
     def on_mount(self) -> None:
@@ -120,8 +121,7 @@ class PromptEnvApp(App[None]):
     # the previous one: they all land where the user meant them, in the order typed.
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded \
-                and (self._held_keys or self._settling) \
+        if isinstance(event, events.Key) and not event.is_forwarded and self._replaying \
                 and not getattr(event, "promptenv_replay", False):
             self._held_keys.append((event.key, event.character))
             return
@@ -132,14 +132,13 @@ class PromptEnvApp(App[None]):
         # second time); it does what that does, plus holding keys typed ahead.
         event.prevent_default()
         replay = getattr(event, "promptenv_replay", False)
-        if not replay and (self._held_keys or self._settling or self._typed_ahead(event)):
+        if not replay and (self._replaying or self._typed_ahead(event)):
             self._held_keys.append((event.key, event.character))
             self._replay_later()
             return
         if await self._check_bindings(event.key):
             if not replay:
-                self._settling = True  # what the action started comes first
-                self._replay_later()
+                self._replay_later()  # what the action started comes before the next key
             return
         await dispatch_key(self, event)
 
@@ -182,7 +181,7 @@ class PromptEnvApp(App[None]):
             self._held_keys.clear()
             raise
         finally:
-            self._settling = self._replaying = False
+            self._replaying = False
 
     # --- noticing changes made by others --------------------------------------------------
 
@@ -329,26 +328,24 @@ class PromptEnvApp(App[None]):
     def run_write(self, target: BaseScreen, action: str, doing: str, fn: Callable[[], Any],
                   context: Any = None) -> None:
         """Every write runs in a worker: never exclusive, never cancelled by leaving a screen."""
-        pending = {"done": False}
+        worker = self._write_worker(target, action, doing, fn, context)
 
         def still_waiting() -> None:
-            if not pending["done"]:
+            if not worker.is_finished:
                 self.notify(f"Still waiting for the database to {doing}…", title="Working",
                             timeout=4, markup=False)
 
         self.set_timer(self.SLOW_WRITE, still_waiting)
-        self._write_worker(target, action, doing, fn, context, pending)
 
     @work(thread=True, group="write", exit_on_error=False)
     def _write_worker(self, target: BaseScreen, action: str, doing: str, fn: Callable[[], Any],
-                      context: Any, pending: dict) -> None:
+                      context: Any) -> None:
         try:
             result = fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a readable message
             message: WriteDone | WriteFailed = WriteFailed(action, doing, exc, context)
         else:
             message = WriteDone(action, doing, result, context)
-        pending["done"] = True
         if not target.post_message(message):
             # The screen is gone; tell the user here.
             self.post_message(message)
